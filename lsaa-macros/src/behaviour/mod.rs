@@ -1,0 +1,31 @@
+//! `#[aggregate]` on the aggregate's impl block: parse -> check -> expand.
+
+mod check;
+mod expand;
+mod parse;
+
+use proc_macro2::TokenStream;
+use syn::ItemImpl;
+
+use crate::errors::Errors;
+
+/// Expands `#[aggregate]` on `item`.
+pub(crate) fn aggregate_impl(args: &TokenStream, item: ItemImpl) -> TokenStream {
+    let mut errors = Errors::default();
+    if !args.is_empty() {
+        errors.on(
+            args,
+            "`#[aggregate]` on an impl block takes no arguments: options go on the state enum",
+        );
+    }
+    let fallback = expand::fallback(&item);
+    let expanded = match parse::parse(item, &mut errors) {
+        Some(mut input) => {
+            check::check(&mut input, &mut errors);
+            expand::expand(&input)
+        }
+        None => fallback,
+    };
+    let errors = errors.into_tokens();
+    quote::quote!(#errors #expanded)
+}

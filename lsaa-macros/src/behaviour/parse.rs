@@ -1,0 +1,326 @@
+//! Parse: the functions of an `#[aggregate] impl` block, sorted into evolve functions and
+//! command handlers, with the types their signatures name.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, PathArguments, ReturnType, Type};
+
+use crate::errors::Errors;
+
+/// The impl block as written.
+pub(crate) struct Input {
+    /// The aggregate's name (`impl Turnstile`).
+    pub(crate) aggregate: Ident,
+    /// The block with the lsaa attributes removed, re-emitted as written.
+    pub(crate) item: ItemImpl,
+    /// The evolve functions.
+    pub(crate) evolves: Vec<Evolve>,
+    /// The command handlers.
+    pub(crate) handlers: Vec<Handler>,
+}
+
+/// `fn name(state: S, event: &E) -> T`: the evolve function of the arrow `S --E--> T`.
+pub(crate) struct Evolve {
+    /// The function's name.
+    pub(crate) ident: Ident,
+    /// The source state's type.
+    pub(crate) from: Type,
+    /// The event's type.
+    pub(crate) event: Type,
+    /// The target state's type.
+    pub(crate) to: Type,
+    /// The signature, for errors about the whole function.
+    pub(crate) span: Span,
+}
+
+/// `#[command] fn name(state: &S, command: C [, out: &mut Emit<Self, S>]) -> R`.
+pub(crate) struct Handler {
+    /// The function's name.
+    pub(crate) ident: Ident,
+    /// The state it runs in.
+    pub(crate) state: Type,
+    /// The command's type.
+    pub(crate) command: Type,
+    /// The command's name: the last segment of its type.
+    pub(crate) command_ident: Ident,
+    /// How the handler hands over its events.
+    pub(crate) output: Output,
+    /// Whether it returns `Result<_, _>`.
+    pub(crate) fallible: bool,
+}
+
+/// How a handler emits.
+pub(crate) enum Output {
+    /// It returns exactly one event of this type.
+    One(Type),
+    /// It returns nothing and emits nothing (validation only).
+    Nothing,
+    /// It emits through its `&mut Emit<Self, S>` parameter.
+    Emitter,
+}
+
+/// Parses the impl block; every problem goes to `errors`.
+pub(crate) fn parse(mut item: ItemImpl, errors: &mut Errors) -> Option<Input> {
+    if let Some((_, path, _)) = &item.trait_ {
+        errors.on(
+            path,
+            "`#[aggregate]` goes on the aggregate's own `impl` block, not on a trait impl",
+        );
+        return None;
+    }
+    if !item.generics.params.is_empty() {
+        errors.on(
+            &item.generics,
+            "aggregates with generic parameters are not supported",
+        );
+    }
+    let aggregate = match &*item.self_ty {
+        Type::Path(path) if path.qself.is_none() && path.path.segments.len() == 1 => {
+            path.path.segments[0].ident.clone()
+        }
+        other => {
+            errors.on(
+                other,
+                "`#[aggregate] impl` needs the aggregate enum's plain name, as in `impl Turnstile`",
+            );
+            return None;
+        }
+    };
+
+    let mut evolves = Vec::new();
+    let mut handlers = Vec::new();
+    for impl_item in &mut item.items {
+        let ImplItem::Fn(function) = impl_item else {
+            continue;
+        };
+        let is_command = take_command_attr(function, errors);
+        check_plain_fn(function, is_command, errors);
+        // The DSL fixes these signatures (state and command by value), so this lint would
+        // only argue with the DSL.
+        function
+            .attrs
+            .push(syn::parse_quote!(#[allow(clippy::needless_pass_by_value)]));
+        if is_command {
+            handlers.extend(parse_handler(function, errors));
+        } else {
+            evolves.extend(parse_evolve(function, errors));
+        }
+    }
+    Some(Input {
+        aggregate,
+        item,
+        evolves,
+        handlers,
+    })
+}
+
+fn take_command_attr(function: &mut ImplItemFn, errors: &mut Errors) -> bool {
+    let mut found = false;
+    function.attrs.retain(|attr| {
+        if !attr.path().is_ident("command") {
+            return true;
+        }
+        if let Err(error) = attr.meta.require_path_only() {
+            errors.at(error.span(), "`#[command]` takes no arguments");
+        }
+        if found {
+            errors.on(attr, "duplicate `#[command]`");
+        }
+        found = true;
+        false
+    });
+    found
+}
+
+fn role(is_command: bool) -> &'static str {
+    if is_command {
+        "a command handler"
+    } else {
+        "an evolve function"
+    }
+}
+
+// Rule: handlers and evolve functions are plain, synchronous, non-generic associated functions.
+fn check_plain_fn(function: &ImplItemFn, is_command: bool, errors: &mut Errors) {
+    let sig = &function.sig;
+    let role = role(is_command);
+    if let Some(receiver) = sig.receiver() {
+        errors.on(
+            receiver,
+            format_args!("{role} takes its state as a parameter, not `self`"),
+        );
+    }
+    if let Some(asyncness) = &sig.asyncness {
+        errors.on(
+            asyncness,
+            format_args!("{role} is pure and synchronous: remove `async` and do I/O outside the aggregate"),
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        errors.on(
+            &sig.generics,
+            format_args!("{role} cannot have generic parameters"),
+        );
+    }
+}
+
+fn typed_inputs(function: &ImplItemFn) -> Vec<&Type> {
+    function
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            FnArg::Typed(pat) => Some(&*pat.ty),
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+fn parse_evolve(function: &ImplItemFn, errors: &mut Errors) -> Option<Evolve> {
+    let sig = &function.sig;
+    let inputs = typed_inputs(function);
+    let help = "an evolve function takes the source state by value and the event by reference and returns the target state, as in `fn unlock(state: Locked, event: &CoinInserted) -> Unlocked`; mark command handlers `#[command]` and move helpers to another `impl` block";
+    if inputs.len() != 2 || sig.receiver().is_some() {
+        errors.on(
+            &sig.inputs,
+            format_args!("`{}` is not an evolve function: {help}", sig.ident),
+        );
+        return None;
+    }
+    let mut ok = true;
+    if let Type::Reference(reference) = inputs[0] {
+        errors.on(
+            reference,
+            format_args!(
+                "an evolve function takes the state by value: write `{}`",
+                quote::ToTokens::to_token_stream(&reference.elem)
+            ),
+        );
+        ok = false;
+    }
+    let event = match inputs[1] {
+        Type::Reference(reference) if reference.mutability.is_none() => (*reference.elem).clone(),
+        other => {
+            errors.on(
+                other,
+                "an evolve function takes the event by shared reference, as in `event: &CoinInserted`",
+            );
+            return None;
+        }
+    };
+    let to = match &sig.output {
+        ReturnType::Type(_, ty) => (**ty).clone(),
+        ReturnType::Default => {
+            errors.at(
+                sig.paren_token.span.close(),
+                format_args!("`{}` must return the target state: {help}", sig.ident),
+            );
+            return None;
+        }
+    };
+    ok.then(|| Evolve {
+        ident: sig.ident.clone(),
+        from: inputs[0].clone(),
+        event,
+        to,
+        span: sig.span(),
+    })
+}
+
+fn parse_handler(function: &ImplItemFn, errors: &mut Errors) -> Option<Handler> {
+    let sig = &function.sig;
+    let inputs = typed_inputs(function);
+    if !(2..=3).contains(&inputs.len()) {
+        errors.on(
+            &sig.inputs,
+            format_args!(
+                "`{}` is not a command handler: it takes its state by reference and the command by value, as in `fn push(state: &Unlocked, command: Push) -> Result<PassedThrough, Error>`, plus `out: &mut Emit<Self, Unlocked>` to emit several events",
+                sig.ident
+            ),
+        );
+        return None;
+    }
+    let state = match inputs[0] {
+        Type::Reference(reference) if reference.mutability.is_none() => (*reference.elem).clone(),
+        other => {
+            errors.on(
+                other,
+                format_args!(
+                    "a command handler reads its state through a shared reference: write `&{}`",
+                    quote::ToTokens::to_token_stream(other)
+                ),
+            );
+            return None;
+        }
+    };
+    let command = inputs[1].clone();
+    let command_ident = match &command {
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last().map(|s| s.ident.clone()),
+        _ => None,
+    };
+    let Some(command_ident) = command_ident else {
+        errors.on(
+            &command,
+            "a command is a named type taken by value, as in `command: InsertCoin`",
+        );
+        return None;
+    };
+    let has_emitter = inputs.len() == 3;
+    if has_emitter && !matches!(inputs[2], Type::Reference(r) if r.mutability.is_some()) {
+        errors.on(
+            inputs[2],
+            "the third parameter of a command handler is its emitter: `out: &mut Emit<Self, State>`",
+        );
+        return None;
+    }
+    let (fallible, value) = match &sig.output {
+        ReturnType::Default => (false, None),
+        ReturnType::Type(_, ty) => match result_ok_type(ty) {
+            Some(ok) => (true, Some(ok)),
+            None => (false, Some((**ty).clone())),
+        },
+    };
+    let value = value.filter(|ty| !is_unit(ty));
+    let output = match (has_emitter, value) {
+        (true, None) => Output::Emitter,
+        (false, None) => Output::Nothing,
+        (false, Some(event)) => Output::One(event),
+        (true, Some(event)) => {
+            errors.on(
+                &event,
+                "a handler with an emitter emits through it and returns `Result<(), Error>` (or nothing)",
+            );
+            return None;
+        }
+    };
+    Some(Handler {
+        ident: sig.ident.clone(),
+        state,
+        command,
+        command_ident,
+        output,
+        fallible,
+    })
+}
+
+/// `T` of a `Result<T, E>` return type (`Result` spelled as such, however qualified).
+fn result_ok_type(ty: &Type) -> Option<Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(ok) => Some(ok.clone()),
+        _ => None,
+    }
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
+}

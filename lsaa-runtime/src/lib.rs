@@ -1,0 +1,31 @@
+//! Runtime of lsaa: the aggregate contract, replay, typed errors, the state graph and the
+//! given/when/then test harness.
+//!
+//! Most users depend on the `lsaa` facade crate, which re-exports everything here together
+//! with the `#[aggregate]` and `#[derive(Event)]` macros. The items in this crate are what the
+//! macros generate code against; they can also be implemented by hand.
+#![forbid(unsafe_code)]
+
+mod aggregate;
+mod error;
+mod event;
+mod graph;
+pub mod testing;
+mod transition;
+mod typestate;
+
+pub use aggregate::{Aggregate, Decide, StateOf};
+pub use error::{CommandError, IllegalTransition, ReplayError};
+pub use event::{CommandSet, Event, EventSet};
+pub use graph::{Arrow, Graph, StateInfo};
+pub use transition::{Emit, EmittableIn, EvolveArrow, HandledIn, HasArrow};
+pub use typestate::InState;
+
+/// Items used by the code that the macros generate. Not part of the public API: no
+/// stability guarantee, do not use directly.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::event::{EventVisitor, const_str_eq, unknown_event};
+    pub use crate::transition::{assert_arrow, emit_one, is_state};
+    pub use serde;
+}

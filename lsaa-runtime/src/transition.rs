@@ -1,0 +1,117 @@
+//! The traits through which the compiler checks transitions: which events a state may emit,
+//! which commands it handles, and which evolve function takes which arrow.
+//!
+//! `#[aggregate]` implements them from the declared table and the user's functions; each
+//! carries a `#[diagnostic::on_unimplemented]` message so that a violation reads in the
+//! domain's words. The user-supplied type (event, command) is always `Self`, so rustc reports
+//! the custom message instead of inferring the only impl and reporting a type mismatch.
+
+use std::marker::PhantomData;
+
+use crate::aggregate::{Aggregate, StateOf};
+
+/// Event `Self` labels an arrow out of state `S` of aggregate `A`.
+#[diagnostic::on_unimplemented(
+    message = "event `{Self}` cannot be emitted while `{A}` is `{S}`",
+    label = "no arrow leaves `{S}` on `{Self}`",
+    note = "a handler may only emit the events on the arrows out of its own state; add `#[on({Self} => <target state>)]` to the `{S}` variant of `enum {A}` if this transition is meant to exist"
+)]
+pub trait EmittableIn<A: Aggregate, S> {
+    /// Wraps the event into the aggregate's event enum.
+    fn into_event(self) -> A::Event;
+}
+
+/// Command `Self` has a `#[command]` handler in state `S` of aggregate `A`.
+#[diagnostic::on_unimplemented(
+    message = "command `{Self}` cannot be handled while `{A}` is `{S}`",
+    label = "`{S}` has no handler for `{Self}`",
+    note = "add a `#[command]` handler taking `&{S}` and `{Self}` to the `#[aggregate] impl {A}` block, or call it on a state that handles it"
+)]
+pub trait HandledIn<A: Aggregate, S>: Sized {
+    /// Runs the handler and appends the events it emits to `out`.
+    fn handle(state: &S, command: Self, out: &mut Vec<A::Event>) -> Result<(), A::Error>;
+}
+
+/// `Self` declares the arrow `S --E--> T`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no arrow from `{S}` on `{E}` to `{T}`",
+    label = "this evolve function matches no declared arrow",
+    note = "an evolve function `fn(state: S, event: &E) -> T` must mirror an arrow `#[on(E => T)]` on state `S` of `enum {Self}`; fix its state, event or return type, or declare the arrow"
+)]
+pub trait HasArrow<S, E, T> {}
+
+/// The evolve function of the arrow `S --E--> T` of `Self`.
+#[diagnostic::on_unimplemented(
+    message = "the arrow from `{S}` on `{E}` to `{T}` of `{Self}` has no evolve function",
+    label = "declared here",
+    note = "add `fn <name>(state: {S}, event: &{E}) -> {T}` to the `#[aggregate] impl {Self}` block"
+)]
+pub trait EvolveArrow<S, E, T> {
+    /// Takes the arrow.
+    fn evolve(state: S, event: &E) -> T;
+}
+
+/// The typed emitter of a handler running in state `S` of aggregate `A`.
+///
+/// Handlers that emit several events, or one of several, take `out: &mut Emit<Self, S>` and
+/// call [`emit`](Emit::emit); emitting an event that does not leave `S` does not compile.
+pub struct Emit<A: Aggregate, S> {
+    events: Vec<A::Event>,
+    state: PhantomData<fn(&S)>,
+}
+
+impl<A: Aggregate, S> Emit<A, S> {
+    /// Emits `event`, which must label an arrow out of `S`.
+    pub fn emit<E: EmittableIn<A, S>>(&mut self, event: E) -> &mut Self {
+        self.events.push(event.into_event());
+        self
+    }
+
+    /// The events emitted so far by this handler call.
+    #[must_use]
+    pub fn emitted(&self) -> &[A::Event] {
+        &self.events
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub fn __new(buffer: Vec<A::Event>) -> Self {
+        Self {
+            events: buffer,
+            state: PhantomData,
+        }
+    }
+
+    #[doc(hidden)]
+    #[must_use]
+    pub fn __into_inner(self) -> Vec<A::Event> {
+        self.events
+    }
+}
+
+impl<A, S> std::fmt::Debug for Emit<A, S>
+where
+    A: Aggregate,
+    A::Event: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emit").field("events", &self.events).finish()
+    }
+}
+
+/// Pushes the single event returned by a handler running in `S`.
+#[doc(hidden)]
+#[inline]
+pub fn emit_one<A: Aggregate, S, E: EmittableIn<A, S>>(event: E, out: &mut Vec<A::Event>) {
+    out.push(event.into_event());
+}
+
+/// Compile-time check that an evolve function mirrors a declared arrow.
+#[doc(hidden)]
+#[inline]
+pub const fn assert_arrow<A: HasArrow<S, E, T>, S, E, T>() {}
+
+/// Compile-time check that a handler's state type is a state of `A`.
+#[doc(hidden)]
+#[inline]
+pub const fn is_state<A, S: StateOf<A>>() {}
