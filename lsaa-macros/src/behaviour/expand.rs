@@ -40,8 +40,11 @@ fn evolve_impl(input: &Input, evolve: &Evolve) -> TokenStream {
         to,
         span,
     } = evolve;
+    // rustc puts a failed bound on the span of the type it is about: give the aggregate's
+    // name the span of the function's name so the error points at the evolve function.
+    let at_fn = syn::Ident::new(&aggregate.to_string(), ident.span());
     let check = quote_spanned! {*span=>
-        const _: () = #p::assert_arrow::<#aggregate, #from, #event, #to>();
+        const _: () = #p::assert_arrow::<#at_fn, #from, #event, #to>();
     };
     quote! {
         #check

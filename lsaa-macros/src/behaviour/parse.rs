@@ -2,7 +2,6 @@
 //! command handlers, with the types their signatures name.
 
 use proc_macro2::Span;
-use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, PathArguments, ReturnType, Type};
 
 use crate::errors::Errors;
@@ -223,7 +222,7 @@ fn parse_evolve(function: &ImplItemFn, errors: &mut Errors) -> Option<Evolve> {
         from: inputs[0].clone(),
         event,
         to,
-        span: sig.span(),
+        span: sig.ident.span(),
     })
 }
 
