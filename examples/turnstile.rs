@@ -67,15 +67,21 @@ pub enum Turnstile {
 #[aggregate]
 impl Turnstile {
     fn unlock(state: Locked, event: &CoinInserted) -> Unlocked {
-        Unlocked { collected: state.collected + event.cents }
+        Unlocked {
+            collected: state.collected + event.cents,
+        }
     }
 
     fn keep_coin(state: Unlocked, event: &CoinInserted) -> Unlocked {
-        Unlocked { collected: state.collected + event.cents }
+        Unlocked {
+            collected: state.collected + event.cents,
+        }
     }
 
     fn lock(state: Unlocked, _: &PassedThrough) -> Locked {
-        Locked { collected: state.collected }
+        Locked {
+            collected: state.collected,
+        }
     }
 
     #[command]
@@ -83,7 +89,9 @@ impl Turnstile {
         if command.cents < 10 {
             return Err(TurnstileError::CoinTooSmall);
         }
-        Ok(CoinInserted { cents: command.cents })
+        Ok(CoinInserted {
+            cents: command.cents,
+        })
     }
 
     #[command]
@@ -96,7 +104,11 @@ fn main() {
     println!("{}", Turnstile::GRAPH.mermaid());
     let mut state = Turnstile::initial();
     let mut history = Vec::new();
-    for command in [TurnstileCommand::from(InsertCoin { cents: 50 }), Push.into(), Push.into()] {
+    for command in [
+        TurnstileCommand::from(InsertCoin { cents: 50 }),
+        Push.into(),
+        Push.into(),
+    ] {
         match state.decide(command) {
             Ok(events) => {
                 for event in events {

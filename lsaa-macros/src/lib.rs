@@ -32,7 +32,10 @@ pub fn derive_event(input: TokenStream) -> TokenStream {
 }
 
 /// `#[aggregate]` on an enum or an impl block, on `proc_macro2` tokens (tested in-process).
-fn aggregate2(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+fn aggregate2(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
     match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Enum(item)) => machine::aggregate_enum(args, item),
         Ok(Item::Impl(item)) => behaviour::aggregate_impl(&args, item),

@@ -1,11 +1,19 @@
 //! "Did you mean" hints for misspelt state and event names.
 
 /// The candidate closest to `name`, if it is close enough to be a likely typo.
-pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|candidate| (edit_distance(&name.to_lowercase(), &candidate.to_lowercase()), candidate))
+        .map(|candidate| {
+            (
+                edit_distance(&name.to_lowercase(), &candidate.to_lowercase()),
+                candidate,
+            )
+        })
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
@@ -43,7 +51,10 @@ mod tests {
     #[test]
     fn finds_typos_but_not_strangers() {
         assert_eq!(closest("Unlockd", ["Locked", "Unlocked"]), Some("Unlocked"));
-        assert_eq!(closest("coininserted", ["CoinInserted"]), Some("CoinInserted"));
+        assert_eq!(
+            closest("coininserted", ["CoinInserted"]),
+            Some("CoinInserted")
+        );
         assert_eq!(closest("Shipped", ["Locked", "Unlocked"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

@@ -61,7 +61,9 @@ impl<E: StdError + 'static> StdError for CommandError<E> {
 
 /// An event that labels no arrow out of the aggregate's current state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("event `{event}` is not legal while `{aggregate}` is `{state}`: no arrow leaves `{state}` on `{event}`")]
+#[error(
+    "event `{event}` is not legal while `{aggregate}` is `{state}`: no arrow leaves `{state}` on `{event}`"
+)]
 pub struct IllegalTransition {
     /// The aggregate's name.
     pub aggregate: &'static str,

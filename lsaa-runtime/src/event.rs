@@ -11,6 +11,11 @@ use serde::ser::Serializer;
 ///
 /// Derive it with `#[derive(Event)]`; `#[event(name = "...", version = N)]` sets the stable
 /// storage name (default: the type's name) and the payload's schema version (default: 1).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an lsaa event",
+    label = "listed as an event but does not implement `Event`",
+    note = "derive it: `#[derive(Event)]`, optionally with `#[event(name = \"...\", version = N)]`"
+)]
 pub trait Event {
     /// The name under which the event is stored. Never change it once events are stored.
     const NAME: &'static str;

@@ -423,7 +423,10 @@ mod tests {
     #[test]
     fn diff_marks_removed_and_added_lines() {
         let diff = line_diff("[\n    A,\n    B,\n]", "[\n    A,\n    C,\n]");
-        assert_eq!(diff, "     [\n         A,\n   -     B,\n   +     C,\n     ]\n");
+        assert_eq!(
+            diff,
+            "     [\n         A,\n   -     B,\n   +     C,\n     ]\n"
+        );
     }
 
     #[test]

@@ -95,7 +95,9 @@ where
     A::Event: std::fmt::Debug,
 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Emit").field("events", &self.events).finish()
+        f.debug_struct("Emit")
+            .field("events", &self.events)
+            .finish()
     }
 }
 

@@ -115,7 +115,10 @@ fn handler_impl(input: &Input, handler: &Handler) -> TokenStream {
 fn commands(input: &Input) -> Vec<(&syn::Ident, &syn::Type)> {
     let mut commands: Vec<(&syn::Ident, &syn::Type)> = Vec::new();
     for handler in &input.handlers {
-        if !commands.iter().any(|(ident, _)| **ident == handler.command_ident) {
+        if !commands
+            .iter()
+            .any(|(ident, _)| **ident == handler.command_ident)
+        {
             commands.push((&handler.command_ident, &handler.command));
         }
     }

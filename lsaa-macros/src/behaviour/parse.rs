@@ -2,7 +2,9 @@
 //! command handlers, with the types their signatures name.
 
 use proc_macro2::Span;
-use syn::{FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, PathArguments, ReturnType, Type};
+use syn::{
+    FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, PathArguments, ReturnType, Type,
+};
 
 use crate::errors::Errors;
 
@@ -152,7 +154,9 @@ fn check_plain_fn(function: &ImplItemFn, is_command: bool, errors: &mut Errors) 
     if let Some(asyncness) = &sig.asyncness {
         errors.on(
             asyncness,
-            format_args!("{role} is pure and synchronous: remove `async` and do I/O outside the aggregate"),
+            format_args!(
+                "{role} is pure and synchronous: remove `async` and do I/O outside the aggregate"
+            ),
         );
     }
     if !sig.generics.params.is_empty() {
@@ -254,7 +258,9 @@ fn parse_handler(function: &ImplItemFn, errors: &mut Errors) -> Option<Handler> 
     };
     let command = inputs[1].clone();
     let command_ident = match &command {
-        Type::Path(path) if path.qself.is_none() => path.path.segments.last().map(|s| s.ident.clone()),
+        Type::Path(path) if path.qself.is_none() => {
+            path.path.segments.last().map(|s| s.ident.clone())
+        }
         _ => None,
     };
     let Some(command_ident) = command_ident else {

@@ -201,7 +201,11 @@ fn check_one_initial(input: &Input, errors: &mut Errors) -> (usize, Span) {
 fn find_state(input: &Input, name: &Ident, errors: &mut Errors) -> Option<usize> {
     let found = input.variants.iter().position(|v| v.ident == *name);
     if found.is_none() {
-        let candidates = input.variants.iter().map(|v| v.ident.to_string()).collect::<Vec<_>>();
+        let candidates = input
+            .variants
+            .iter()
+            .map(|v| v.ident.to_string())
+            .collect::<Vec<_>>();
         errors.on(
             name,
             format_args!(
@@ -214,20 +218,31 @@ fn find_state(input: &Input, name: &Ident, errors: &mut Errors) -> Option<usize>
     found
 }
 
-fn find_event(input: &Input, events: &[EventRef], path: &Path, errors: &mut Errors) -> Option<usize> {
+fn find_event(
+    input: &Input,
+    events: &[EventRef],
+    path: &Path,
+    errors: &mut Errors,
+) -> Option<usize> {
     let Some(last) = path.segments.last() else {
         return None;
     };
     let found = events.iter().position(|e| e.ident == last.ident);
     if found.is_none() && input.args.events.is_some() {
-        let candidates = events.iter().map(|e| e.ident.to_string()).collect::<Vec<_>>();
+        let candidates = events
+            .iter()
+            .map(|e| e.ident.to_string())
+            .collect::<Vec<_>>();
         errors.on(
             path,
             format_args!(
                 "unknown event `{}`: it is not listed in `events(...)` of `{}`{}",
                 last.ident,
                 input.item.ident,
-                suggest::hint(&last.ident.to_string(), candidates.iter().map(String::as_str))
+                suggest::hint(
+                    &last.ident.to_string(),
+                    candidates.iter().map(String::as_str)
+                )
             ),
         );
     }

@@ -292,7 +292,9 @@ fn aggregate_impl(machine: &Machine) -> TokenStream {
     };
     let initial = if matches!(initial_state.data, StateData::Unsupported) {
         // Already reported; the variant's shape is unknown, so no value can be built.
-        quote!(::core::unreachable!("lsaa: the initial state of this aggregate failed to compile"))
+        quote!(::core::unreachable!(
+            "lsaa: the initial state of this aggregate failed to compile"
+        ))
     } else {
         initial
     };

@@ -235,10 +235,7 @@ fn take_marker(attrs: &mut Vec<Attribute>, name: &str, errors: &mut Errors) -> V
             return true;
         }
         if let Err(error) = attr.meta.require_path_only() {
-            errors.at(
-                error.span(),
-                format_args!("`#[{name}]` takes no arguments"),
-            );
+            errors.at(error.span(), format_args!("`#[{name}]` takes no arguments"));
         }
         if !spans.is_empty() {
             errors.on(attr, format_args!("duplicate `#[{name}]` on one state"));
