@@ -48,7 +48,8 @@
 ///   `Default`.
 /// - `#[terminal]`: no arrow leaves this state.
 /// - `#[on(Event => Target, EventA | EventB => Target)]` on a variant: arrows leaving it.
-/// - `#[on(StateA | StateB: Event => Target)]` on the enum: arrows from several states.
+/// - `#[on(StateA | StateB: Event => Target)]` on the enum, below `#[aggregate]`: arrows from
+///   several states.
 ///
 /// A variant is data-less (`Shut`; a unit struct `Shut` is generated to name the state) or
 /// holds exactly one type (`Open(OpenDoor)`), distinct for each state.
@@ -72,6 +73,9 @@
 /// by their first parameter: `fn(state: &S, command: C) -> Result<E, Error>` (or `-> E`)
 /// emits one event; with a third parameter `out: &mut Emit<Self, S>` a handler emits any
 /// number of events through [`Emit::emit`].
+///
+/// The impl block's only option, `#[aggregate(vis = pub(crate))]`, sets the visibility of the
+/// generated command enum (default `pub`).
 ///
 /// ```text
 /// enum DoorCommand { .. }               // From each command

@@ -146,12 +146,14 @@ fn command_enum(input: &Input) -> (TokenStream, TokenStream) {
     } else {
         quote!(match self { #(Self::#idents(_) => #names,)* })
     };
+    let vis = &input.command_vis;
+    let debug = crate::machine::transparent_debug(&name, &idents);
     let enum_tokens = quote! {
         #[doc = #doc]
-        #[derive(::core::fmt::Debug)]
-        pub enum #name {
+        #vis enum #name {
             #(#[doc = #variant_docs] #idents(#types),)*
         }
+        #debug
     };
     let impls = quote! {
         #(

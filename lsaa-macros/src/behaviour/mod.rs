@@ -12,14 +12,9 @@ use crate::errors::Errors;
 /// Expands `#[aggregate]` on `item`.
 pub(crate) fn aggregate_impl(args: &TokenStream, item: ItemImpl) -> TokenStream {
     let mut errors = Errors::default();
-    if !args.is_empty() {
-        errors.on(
-            args,
-            "`#[aggregate]` on an impl block takes no arguments: options go on the state enum",
-        );
-    }
+    let command_vis = parse::parse_args(args.clone(), &mut errors);
     let fallback = expand::fallback(&item);
-    let expanded = match parse::parse(item, &mut errors) {
+    let expanded = match parse::parse(item, command_vis, &mut errors) {
         Some(mut input) => {
             check::check(&mut input, &mut errors);
             expand::expand(&input)

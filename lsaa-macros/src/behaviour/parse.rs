@@ -1,9 +1,11 @@
 //! Parse: the functions of an `#[aggregate] impl` block, sorted into evolve functions and
 //! command handlers, with the types their signatures name.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
+use syn::parse::Parser;
 use syn::{
-    FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, PathArguments, ReturnType, Type,
+    FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, PathArguments, ReturnType,
+    Token, Type, Visibility,
 };
 
 use crate::errors::Errors;
@@ -12,6 +14,8 @@ use crate::errors::Errors;
 pub(crate) struct Input {
     /// The aggregate's name (`impl Turnstile`).
     pub(crate) aggregate: Ident,
+    /// The visibility of the generated command enum (`vis = ...`; default `pub`).
+    pub(crate) command_vis: Visibility,
     /// The block with the lsaa attributes removed, re-emitted as written.
     pub(crate) item: ItemImpl,
     /// The evolve functions.
@@ -60,8 +64,55 @@ pub(crate) enum Output {
     Emitter,
 }
 
+/// Parses `#[aggregate(vis = pub(crate))]` on the impl block: the visibility of the
+/// generated command enum, the block's only option.
+pub(crate) fn parse_args(args: TokenStream, errors: &mut Errors) -> Visibility {
+    let default = Visibility::Public(<Token![pub]>::default());
+    if args.is_empty() {
+        return default;
+    }
+    let parser = |input: syn::parse::ParseStream<'_>| -> syn::Result<Visibility> {
+        let key: Ident = input.parse()?;
+        if key != "vis" {
+            let hint = if ["events", "error", "allow"].contains(&key.to_string().as_str()) {
+                format!("`{key}` belongs in `#[aggregate(...)]` on the state enum")
+            } else {
+                format!("unknown option `{key}`")
+            };
+            return Err(syn::Error::new(
+                key.span(),
+                format!(
+                    "{hint}; the impl block's only option is `vis = ...`, the visibility of the generated command enum, as in `#[aggregate(vis = pub(crate))]`"
+                ),
+            ));
+        }
+        input.parse::<Token![=]>()?;
+        let vis: Visibility = input.parse()?;
+        if matches!(vis, Visibility::Inherited) {
+            return Err(
+                input.error("expected a visibility such as `pub`, `pub(crate)` or `pub(self)`")
+            );
+        }
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the visibility"));
+        }
+        Ok(vis)
+    };
+    match parser.parse2(args) {
+        Ok(vis) => vis,
+        Err(error) => {
+            errors.push(error);
+            default
+        }
+    }
+}
+
 /// Parses the impl block; every problem goes to `errors`.
-pub(crate) fn parse(mut item: ItemImpl, errors: &mut Errors) -> Option<Input> {
+pub(crate) fn parse(
+    mut item: ItemImpl,
+    command_vis: Visibility,
+    errors: &mut Errors,
+) -> Option<Input> {
     if let Some((_, path, _)) = &item.trait_ {
         errors.on(
             path,
@@ -109,6 +160,7 @@ pub(crate) fn parse(mut item: ItemImpl, errors: &mut Errors) -> Option<Input> {
     }
     Some(Input {
         aggregate,
+        command_vis,
         item,
         evolves,
         handlers,

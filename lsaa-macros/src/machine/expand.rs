@@ -126,11 +126,32 @@ fn event_enum(machine: &Machine) -> TokenStream {
         let doc = format!("The event [`{ident}`].");
         quote!(#[doc = #doc] #ident(#path))
     });
+    let idents: Vec<_> = machine.events.iter().map(|e| &e.ident).collect();
+    let debug = transparent_debug(name, &idents);
     quote! {
         #[doc = #doc]
-        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq)]
+        #[derive(::core::clone::Clone, ::core::cmp::PartialEq)]
         #vis enum #name {
             #(#variants,)*
+        }
+        #debug
+    }
+}
+
+/// `Debug` that prints the wrapped value alone: `CoinInserted { cents: 50 }`, not
+/// `CoinInserted(CoinInserted { cents: 50 })`.
+pub(crate) fn transparent_debug(name: &syn::Ident, variants: &[&syn::Ident]) -> TokenStream {
+    let body = if variants.is_empty() {
+        quote!(match *self {})
+    } else {
+        quote!(match self { #(Self::#variants(inner) => ::core::fmt::Debug::fmt(inner, f),)* })
+    };
+    quote! {
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #body
+            }
         }
     }
 }

@@ -8,6 +8,8 @@ mod parse;
 use proc_macro2::TokenStream;
 use syn::ItemEnum;
 
+pub(crate) use expand::transparent_debug;
+
 use crate::errors::Errors;
 
 /// Expands `#[aggregate(args)]` on `item`.
