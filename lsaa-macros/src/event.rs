@@ -1,5 +1,8 @@
 //! `#[derive(Event)]`: a stable storage name and a schema version for an event type.
 
+// The code that darling's `FromDeriveInput` derive generates trips this pedantic lint.
+#![allow(clippy::needless_continue)]
+
 use darling::FromDeriveInput;
 use darling::util::SpannedValue;
 use proc_macro2::TokenStream;

@@ -48,8 +48,9 @@ fn aggregate2(
             quote::quote!(#error #other)
         }
         Err(error) => {
-            let error = error.into_compile_error();
-            quote::quote!(#error #item)
+            let mut tokens = error.into_compile_error();
+            tokens.extend(item);
+            tokens
         }
     }
 }

@@ -7,7 +7,7 @@ use expect_test::{ExpectFile, expect_file};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-fn pretty(tokens: TokenStream) -> String {
+fn pretty(tokens: &TokenStream) -> String {
     match syn::parse2::<syn::File>(tokens.clone()) {
         Ok(file) => prettyplease::unparse(&file),
         Err(error) => panic!("expansion is not a valid file: {error}\n{tokens}"),
@@ -15,7 +15,7 @@ fn pretty(tokens: TokenStream) -> String {
 }
 
 fn check(args: TokenStream, item: TokenStream, expect: &ExpectFile) {
-    expect.assert_eq(&pretty(crate::aggregate2(args, item)));
+    expect.assert_eq(&pretty(&crate::aggregate2(args, item)));
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn emitter_handler() {
 
 #[test]
 fn errors_are_reported_together_and_the_enum_is_still_emitted() {
-    let out = pretty(crate::aggregate2(
+    let out = pretty(&crate::aggregate2(
         quote!(events(A, B, A), eror = X),
         quote! {
             enum Broken {

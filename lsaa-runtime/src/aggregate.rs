@@ -45,12 +45,10 @@ pub trait Aggregate: Sized {
         Self::Event: 'e,
     {
         let mut state = self;
-        let mut version = first_version;
-        for event in events {
+        for (version, event) in (first_version..).zip(events) {
             state = state
                 .evolve(event)
                 .map_err(|illegal| ReplayError::new(illegal, version))?;
-            version += 1;
         }
         Ok(state)
     }

@@ -85,6 +85,7 @@ pub struct ReplayError {
 
 impl ReplayError {
     /// An illegal transition found at `version`.
+    #[must_use]
     pub fn new(transition: IllegalTransition, version: u64) -> Self {
         Self {
             transition,

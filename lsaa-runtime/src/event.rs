@@ -109,6 +109,7 @@ impl<'de, T: EventSet> DeserializeSeed<'de> for PayloadSeed<'_, T> {
 
 /// Builds the error for a stored name that no event of the aggregate has.
 #[doc(hidden)]
+#[must_use]
 pub fn unknown_event<E: de::Error>(name: &str, known: &'static [&'static str]) -> E {
     E::unknown_variant(name, known)
 }

@@ -102,7 +102,6 @@ where
     A::Error: Debug,
 {
     /// Decides `command` in the current state.
-    #[must_use]
     pub fn when(self, command: impl Into<A::Command>) -> When<A> {
         let command = command.into();
         let described = format!("{command:?}");
@@ -133,12 +132,11 @@ where
         let twice = self.state.clone().evolve(event);
         match (once, twice) {
             (Ok(once), Ok(twice)) => {
-                if once != twice {
-                    panic!(
-                        "evolve is not deterministic: applying {role} event {event:?} to {:?} gave\n  {once:?}\nthen\n  {twice:?}",
-                        self.state
-                    );
-                }
+                assert!(
+                    once == twice,
+                    "evolve is not deterministic: applying {role} event {event:?} to {:?} gave\n  {once:?}\nthen\n  {twice:?}",
+                    self.state
+                );
                 once
             }
             (Err(illegal), _) | (_, Err(illegal)) => panic!(
@@ -211,6 +209,10 @@ where
     ///
     /// If the command succeeded, had no handler, or failed with another error.
     #[track_caller]
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "`then_err(Error::Variant)` reads better than `then_err(&Error::Variant)`"
+    )]
     pub fn then_err(self, expected: A::Error) -> Given<A>
     where
         A::Error: PartialEq,
@@ -273,7 +275,6 @@ where
     }
 
     /// The outcome, for assertions the `then` methods do not cover.
-    #[must_use]
     pub fn outcome(&self) -> &Result<Vec<A::Event>, CommandError<A::Error>> {
         &self.outcome
     }

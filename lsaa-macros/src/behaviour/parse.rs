@@ -57,7 +57,7 @@ pub(crate) struct Handler {
 /// How a handler emits.
 pub(crate) enum Output {
     /// It returns exactly one event of this type.
-    One(Type),
+    One(Box<Type>),
     /// It returns nothing and emits nothing (validation only).
     Nothing,
     /// It emits through its `&mut Emit<Self, S>` parameter.
@@ -341,7 +341,7 @@ fn parse_handler(function: &ImplItemFn, errors: &mut Errors) -> Option<Handler> 
     let output = match (has_emitter, value) {
         (true, None) => Output::Emitter,
         (false, None) => Output::Nothing,
-        (false, Some(event)) => Output::One(event),
+        (false, Some(event)) => Output::One(Box::new(event)),
         (true, Some(event)) => {
             errors.on(
                 &event,

@@ -127,26 +127,26 @@ fn resolve_events(input: &Input, errors: &mut Errors) -> Vec<EventRef> {
     };
     let mut events: Vec<EventRef> = Vec::new();
     for path in list.iter() {
-        let Some(last) = path.segments.last() else {
+        let Some(segment) = path.segments.last() else {
             continue;
         };
-        if !last.arguments.is_none() {
+        if !segment.arguments.is_none() {
             errors.on(
-                &last.arguments,
+                &segment.arguments,
                 "events with generic arguments are not supported",
             );
             continue;
         }
-        if events.iter().any(|e| e.ident == last.ident) {
+        if events.iter().any(|e| e.ident == segment.ident) {
             errors.on(
                 path,
-                format_args!("event `{}` is listed twice in `events(...)`", last.ident),
+                format_args!("event `{}` is listed twice in `events(...)`", segment.ident),
             );
             continue;
         }
         events.push(EventRef {
             path: path.clone(),
-            ident: last.ident.clone(),
+            ident: segment.ident.clone(),
         });
     }
     if events.is_empty() && !list.is_empty() {
@@ -224,9 +224,7 @@ fn find_event(
     path: &Path,
     errors: &mut Errors,
 ) -> Option<usize> {
-    let Some(last) = path.segments.last() else {
-        return None;
-    };
+    let last = path.segments.last()?;
     let found = events.iter().position(|e| e.ident == last.ident);
     if found.is_none() && input.args.events.is_some() {
         let candidates = events

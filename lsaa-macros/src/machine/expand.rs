@@ -35,17 +35,19 @@ pub(crate) fn fallback(item: &ItemEnum) -> TokenStream {
 }
 
 fn graph_for_docs(machine: &Machine) -> String {
-    let states: Vec<lsaa_runtime::StateInfo<'_>> = Vec::new();
     let names: Vec<String> = machine.states.iter().map(|s| s.ident.to_string()).collect();
     let events: Vec<String> = machine.events.iter().map(|e| e.ident.to_string()).collect();
-    let mut states = states;
-    for (index, state) in machine.states.iter().enumerate() {
-        states.push(lsaa_runtime::StateInfo {
-            name: &names[index],
+    let states: Vec<lsaa_runtime::StateInfo<'_>> = machine
+        .states
+        .iter()
+        .zip(&names)
+        .enumerate()
+        .map(|(index, (state, name))| lsaa_runtime::StateInfo {
+            name,
             initial: index == machine.initial,
             terminal: state.terminal,
-        });
-    }
+        })
+        .collect();
     let arrows: Vec<lsaa_runtime::Arrow<'_>> = machine
         .arrows
         .iter()
@@ -186,6 +188,7 @@ fn event_impls(machine: &Machine) -> TokenStream {
         )
     };
 
+    let serde = serde_impls(name, &enum_name, &serialize_fn);
     let mut distinct_names = Vec::new();
     for (i, a) in machine.events.iter().enumerate() {
         for b in &machine.events[i + 1..] {
@@ -250,6 +253,17 @@ fn event_impls(machine: &Machine) -> TokenStream {
             }
         }
 
+        #serde
+
+        const _: () = {
+            #(#distinct_names)*
+        };
+    }
+}
+
+fn serde_impls(name: &syn::Ident, enum_name: &str, serialize_fn: &TokenStream) -> TokenStream {
+    let p = quote!(::lsaa::__private);
+    quote! {
         #[automatically_derived]
         impl #p::serde::Serialize for #name {
             fn serialize<__S: #p::serde::Serializer>(
@@ -274,9 +288,6 @@ fn event_impls(machine: &Machine) -> TokenStream {
             }
         }
 
-        const _: () = {
-            #(#distinct_names)*
-        };
     }
 }
 
@@ -334,31 +345,7 @@ fn aggregate_impl(machine: &Machine) -> TokenStream {
         quote!(::core::matches!(self, #(Self::#terminals { .. })|*))
     };
 
-    let arms = machine.arrows.iter().filter_map(|arrow| {
-        let from = &machine.states[arrow.from];
-        let to = &machine.states[arrow.to];
-        let event = &machine.events[arrow.event];
-        let (from_ty, to_ty) = (from.data_type()?, to.data_type()?);
-        let (from_ident, to_ident, event_ident, event_path) =
-            (&from.ident, &to.ident, &event.ident, &event.path);
-        let (pattern, state_value) = match from.data {
-            StateData::Unit => (quote!(Self::#from_ident), quote!(#from_ident)),
-            _ => (quote!(Self::#from_ident(state)), quote!(state)),
-        };
-        let call = quote_spanned! {arrow.span=>
-            <Self as #p::EvolveArrow<#from_ty, #event_path, #to_ty>>::evolve(#state_value, event)
-        };
-        let value = match to.data {
-            StateData::Unit => quote!({
-                let _: #to_ty = #call;
-                Self::#to_ident
-            }),
-            _ => quote!(Self::#to_ident(#call)),
-        };
-        Some(quote! {
-            (#pattern, #event_enum::#event_ident(event)) => ::core::result::Result::Ok(#value),
-        })
-    });
+    let arms = evolve_arms(machine);
 
     quote! {
         #[automatically_derived]
@@ -404,6 +391,39 @@ fn aggregate_impl(machine: &Machine) -> TokenStream {
             }
         }
     }
+}
+
+fn evolve_arms(machine: &Machine) -> Vec<TokenStream> {
+    let p = quote!(::lsaa::__private);
+    let event_enum = &machine.event_enum;
+    machine.arrows.iter().filter_map(|arrow| {
+        let from = &machine.states[arrow.from];
+        let to = &machine.states[arrow.to];
+        let event = &machine.events[arrow.event];
+        let (from_ty, to_ty) = (from.data_type()?, to.data_type()?);
+        let (from_ident, to_ident, event_ident, event_path) =
+            (&from.ident, &to.ident, &event.ident, &event.path);
+        let (pattern, state_value) = if let StateData::Unit = from.data {
+            (quote!(Self::#from_ident), quote!(#from_ident))
+        } else {
+            (quote!(Self::#from_ident(state)), quote!(state))
+        };
+        let call = quote_spanned! {arrow.span=>
+            <Self as #p::EvolveArrow<#from_ty, #event_path, #to_ty>>::evolve(#state_value, event)
+        };
+        let value = if let StateData::Unit = to.data {
+            quote!({
+                let _: #to_ty = #call;
+                Self::#to_ident
+            })
+        } else {
+            quote!(Self::#to_ident(#call))
+        };
+        Some(quote! {
+            (#pattern, #event_enum::#event_ident(event)) => ::core::result::Result::Ok(#value),
+        })
+    })
+    .collect()
 }
 
 fn state_impls(machine: &Machine) -> TokenStream {

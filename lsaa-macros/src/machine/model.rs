@@ -40,7 +40,7 @@ pub(crate) enum StateData {
     /// Nothing: the macro generates a unit struct named after the variant.
     Unit,
     /// One type.
-    Tuple(Type),
+    Tuple(Box<Type>),
     /// An unsupported shape, already reported: no code refers to its data.
     Unsupported,
 }
@@ -53,7 +53,7 @@ impl State {
                 let ident = &self.ident;
                 Some(syn::parse_quote!(#ident))
             }
-            StateData::Tuple(ty) => Some(ty.clone()),
+            StateData::Tuple(ty) => Some((**ty).clone()),
             StateData::Unsupported => None,
         }
     }

@@ -69,7 +69,7 @@ pub(crate) enum VariantData {
     /// `Locked`: a data-less state.
     Unit,
     /// `Open(OpenBasket)`: the state's data is one type.
-    Tuple(Type),
+    Tuple(Box<Type>),
     /// Anything else; already reported.
     Unsupported,
 }
@@ -170,7 +170,7 @@ pub(crate) fn parse(args: TokenStream, mut item: ItemEnum, errors: &mut Errors) 
         let data = match &variant.fields {
             Fields::Unit => VariantData::Unit,
             Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
-                VariantData::Tuple(fields.unnamed[0].ty.clone())
+                VariantData::Tuple(Box::new(fields.unnamed[0].ty.clone()))
             }
             fields => {
                 errors.on(
