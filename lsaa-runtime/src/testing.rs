@@ -1,6 +1,6 @@
 //! Given/when/then tests for aggregates.
 //!
-//! ```ignore
+//! ```text
 //! use lsaa::testing::*;
 //!
 //! Turnstile::given([CoinInserted { cents: 100 }.into()])

@@ -8,6 +8,7 @@ pub struct Opened;
 #[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Shut;
 
+#[derive(Debug)]
 pub struct Push;
 
 #[aggregate(events(Opened, Shut))]

@@ -2,6 +2,9 @@
 use lsaa::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opened;
+
 #[aggregate(events())]
 pub enum Door {
     #[initial]
