@@ -1,5 +1,5 @@
 impl Basket {
-    #[allow(clippy::needless_pass_by_value)]
+    #[allow(clippy::needless_pass_by_value, clippy::trivially_copy_pass_by_ref)]
     fn remove(
         state: &Open,
         command: Remove,
@@ -16,9 +16,9 @@ pub enum BasketCommand {
 }
 #[automatically_derived]
 impl ::core::fmt::Debug for BasketCommand {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __lsaa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self {
-            Self::Remove(inner) => ::core::fmt::Debug::fmt(inner, f),
+            Self::Remove(__lsaa_inner) => ::core::fmt::Debug::fmt(__lsaa_inner, __lsaa_f),
         }
     }
 }
@@ -28,28 +28,34 @@ const _: () = {
     impl ::lsaa::__private::HandledIn<Basket, Open> for Remove {
         #[inline]
         fn handle(
-            state: &Open,
-            command: Self,
-            out: &mut ::std::vec::Vec<<Basket as ::lsaa::__private::Aggregate>::Event>,
+            __lsaa_state: &Open,
+            __lsaa_command: Self,
+            __lsaa_out: &mut ::std::vec::Vec<
+                <Basket as ::lsaa::__private::Aggregate>::Event,
+            >,
         ) -> ::core::result::Result<
             (),
             <Basket as ::lsaa::__private::Aggregate>::Error,
         > {
-            let mut emit = ::lsaa::__private::Emit::<
+            let mut __lsaa_emit = ::lsaa::__private::Emit::<
                 Basket,
                 Open,
-            >::__new(::core::mem::take(out));
-            let result = Basket::remove(state, command, &mut emit);
-            *out = emit.__into_inner();
-            result?;
+            >::__new(::core::mem::take(__lsaa_out));
+            let __lsaa_result = Basket::remove(
+                __lsaa_state,
+                __lsaa_command,
+                &mut __lsaa_emit,
+            );
+            *__lsaa_out = __lsaa_emit.__into_inner();
+            __lsaa_result?;
             ::core::result::Result::Ok(())
         }
     }
     #[automatically_derived]
     impl ::core::convert::From<Remove> for BasketCommand {
         #[inline]
-        fn from(command: Remove) -> Self {
-            Self::Remove(command)
+        fn from(__lsaa_command: Remove) -> Self {
+            Self::Remove(__lsaa_command)
         }
     }
     #[automatically_derived]
@@ -67,27 +73,29 @@ const _: () = {
         #[inline]
         fn decide_into(
             &self,
-            command: BasketCommand,
-            out: &mut ::std::vec::Vec<<Basket as ::lsaa::__private::Aggregate>::Event>,
+            __lsaa_command: BasketCommand,
+            __lsaa_out: &mut ::std::vec::Vec<
+                <Basket as ::lsaa::__private::Aggregate>::Event,
+            >,
         ) -> ::core::result::Result<
             (),
             ::lsaa::__private::CommandError<
                 <Basket as ::lsaa::__private::Aggregate>::Error,
             >,
         > {
-            let start = out.len();
-            let result: ::core::result::Result<
+            let __lsaa_start = __lsaa_out.len();
+            let __lsaa_result: ::core::result::Result<
                 (),
                 <Basket as ::lsaa::__private::Aggregate>::Error,
-            > = match command {
-                BasketCommand::Remove(command) => {
-                    if let ::core::option::Option::Some(state) = <Open as ::lsaa::__private::StateOf<
+            > = match __lsaa_command {
+                BasketCommand::Remove(__lsaa_command) => {
+                    if let ::core::option::Option::Some(__lsaa_state) = <Open as ::lsaa::__private::StateOf<
                         Basket,
                     >>::project(self) {
                         <Remove as ::lsaa::__private::HandledIn<
                             Basket,
                             Open,
-                        >>::handle(state, command, out)
+                        >>::handle(__lsaa_state, __lsaa_command, __lsaa_out)
                     } else {
                         return ::core::result::Result::Err(::lsaa::__private::CommandError::NotHandled {
                             aggregate: <Basket as ::lsaa::__private::Aggregate>::NAME,
@@ -99,10 +107,10 @@ const _: () = {
                     }
                 }
             };
-            result
-                .map_err(|error| {
-                    out.truncate(start);
-                    ::lsaa::__private::CommandError::Rejected(error)
+            __lsaa_result
+                .map_err(|__lsaa_error| {
+                    __lsaa_out.truncate(__lsaa_start);
+                    ::lsaa::__private::CommandError::Rejected(__lsaa_error)
                 })
         }
     }

@@ -1,21 +1,21 @@
 impl Turnstile {
-    #[allow(clippy::needless_pass_by_value)]
+    #[allow(clippy::needless_pass_by_value, clippy::trivially_copy_pass_by_ref)]
     fn unlock(state: Locked, event: &CoinInserted) -> Unlocked {
         Unlocked {
             coins: state.coins + event.cents,
         }
     }
-    #[allow(clippy::needless_pass_by_value)]
+    #[allow(clippy::needless_pass_by_value, clippy::trivially_copy_pass_by_ref)]
     fn keep(state: Unlocked, event: &CoinInserted) -> Unlocked {
         Unlocked {
             coins: state.coins + event.cents,
         }
     }
-    #[allow(clippy::needless_pass_by_value)]
+    #[allow(clippy::needless_pass_by_value, clippy::trivially_copy_pass_by_ref)]
     fn lock(state: Unlocked, _: &PassedThrough) -> Locked {
         Locked { coins: state.coins }
     }
-    #[allow(clippy::needless_pass_by_value)]
+    #[allow(clippy::needless_pass_by_value, clippy::trivially_copy_pass_by_ref)]
     fn insert_coin(
         _: &Locked,
         command: InsertCoin,
@@ -24,7 +24,7 @@ impl Turnstile {
             cents: command.cents,
         })
     }
-    #[allow(clippy::needless_pass_by_value)]
+    #[allow(clippy::needless_pass_by_value, clippy::trivially_copy_pass_by_ref)]
     fn push(_: &Unlocked, _: Push) -> PassedThrough {
         PassedThrough
     }
@@ -38,10 +38,12 @@ pub enum TurnstileCommand {
 }
 #[automatically_derived]
 impl ::core::fmt::Debug for TurnstileCommand {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+    fn fmt(&self, __lsaa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         match self {
-            Self::InsertCoin(inner) => ::core::fmt::Debug::fmt(inner, f),
-            Self::Push(inner) => ::core::fmt::Debug::fmt(inner, f),
+            Self::InsertCoin(__lsaa_inner) => {
+                ::core::fmt::Debug::fmt(__lsaa_inner, __lsaa_f)
+            }
+            Self::Push(__lsaa_inner) => ::core::fmt::Debug::fmt(__lsaa_inner, __lsaa_f),
         }
     }
 }
@@ -55,8 +57,8 @@ const _: () = {
     #[automatically_derived]
     impl ::lsaa::__private::EvolveArrow<Locked, CoinInserted, Unlocked> for Turnstile {
         #[inline]
-        fn evolve(state: Locked, event: &CoinInserted) -> Unlocked {
-            Turnstile::unlock(state, event)
+        fn evolve(__lsaa_state: Locked, __lsaa_event: &CoinInserted) -> Unlocked {
+            Turnstile::unlock(__lsaa_state, __lsaa_event)
         }
     }
     const _: () = ::lsaa::__private::assert_arrow::<
@@ -68,8 +70,8 @@ const _: () = {
     #[automatically_derived]
     impl ::lsaa::__private::EvolveArrow<Unlocked, CoinInserted, Unlocked> for Turnstile {
         #[inline]
-        fn evolve(state: Unlocked, event: &CoinInserted) -> Unlocked {
-            Turnstile::keep(state, event)
+        fn evolve(__lsaa_state: Unlocked, __lsaa_event: &CoinInserted) -> Unlocked {
+            Turnstile::keep(__lsaa_state, __lsaa_event)
         }
     }
     const _: () = ::lsaa::__private::assert_arrow::<
@@ -81,8 +83,8 @@ const _: () = {
     #[automatically_derived]
     impl ::lsaa::__private::EvolveArrow<Unlocked, PassedThrough, Locked> for Turnstile {
         #[inline]
-        fn evolve(state: Unlocked, event: &PassedThrough) -> Locked {
-            Turnstile::lock(state, event)
+        fn evolve(__lsaa_state: Unlocked, __lsaa_event: &PassedThrough) -> Locked {
+            Turnstile::lock(__lsaa_state, __lsaa_event)
         }
     }
     const _: () = ::lsaa::__private::is_state::<Turnstile, Locked>();
@@ -90,15 +92,24 @@ const _: () = {
     impl ::lsaa::__private::HandledIn<Turnstile, Locked> for InsertCoin {
         #[inline]
         fn handle(
-            state: &Locked,
-            command: Self,
-            out: &mut ::std::vec::Vec<<Turnstile as ::lsaa::__private::Aggregate>::Event>,
+            __lsaa_state: &Locked,
+            __lsaa_command: Self,
+            __lsaa_out: &mut ::std::vec::Vec<
+                <Turnstile as ::lsaa::__private::Aggregate>::Event,
+            >,
         ) -> ::core::result::Result<
             (),
             <Turnstile as ::lsaa::__private::Aggregate>::Error,
         > {
-            let event: CoinInserted = Turnstile::insert_coin(state, command)?;
-            ::lsaa::__private::emit_one::<Turnstile, Locked, CoinInserted>(event, out);
+            let __lsaa_event: CoinInserted = Turnstile::insert_coin(
+                __lsaa_state,
+                __lsaa_command,
+            )?;
+            ::lsaa::__private::emit_one::<
+                Turnstile,
+                Locked,
+                CoinInserted,
+            >(__lsaa_event, __lsaa_out);
             ::core::result::Result::Ok(())
         }
     }
@@ -107,34 +118,39 @@ const _: () = {
     impl ::lsaa::__private::HandledIn<Turnstile, Unlocked> for Push {
         #[inline]
         fn handle(
-            state: &Unlocked,
-            command: Self,
-            out: &mut ::std::vec::Vec<<Turnstile as ::lsaa::__private::Aggregate>::Event>,
+            __lsaa_state: &Unlocked,
+            __lsaa_command: Self,
+            __lsaa_out: &mut ::std::vec::Vec<
+                <Turnstile as ::lsaa::__private::Aggregate>::Event,
+            >,
         ) -> ::core::result::Result<
             (),
             <Turnstile as ::lsaa::__private::Aggregate>::Error,
         > {
-            let event: PassedThrough = Turnstile::push(state, command);
+            let __lsaa_event: PassedThrough = Turnstile::push(
+                __lsaa_state,
+                __lsaa_command,
+            );
             ::lsaa::__private::emit_one::<
                 Turnstile,
                 Unlocked,
                 PassedThrough,
-            >(event, out);
+            >(__lsaa_event, __lsaa_out);
             ::core::result::Result::Ok(())
         }
     }
     #[automatically_derived]
     impl ::core::convert::From<InsertCoin> for TurnstileCommand {
         #[inline]
-        fn from(command: InsertCoin) -> Self {
-            Self::InsertCoin(command)
+        fn from(__lsaa_command: InsertCoin) -> Self {
+            Self::InsertCoin(__lsaa_command)
         }
     }
     #[automatically_derived]
     impl ::core::convert::From<Push> for TurnstileCommand {
         #[inline]
-        fn from(command: Push) -> Self {
-            Self::Push(command)
+        fn from(__lsaa_command: Push) -> Self {
+            Self::Push(__lsaa_command)
         }
     }
     #[automatically_derived]
@@ -153,27 +169,29 @@ const _: () = {
         #[inline]
         fn decide_into(
             &self,
-            command: TurnstileCommand,
-            out: &mut ::std::vec::Vec<<Turnstile as ::lsaa::__private::Aggregate>::Event>,
+            __lsaa_command: TurnstileCommand,
+            __lsaa_out: &mut ::std::vec::Vec<
+                <Turnstile as ::lsaa::__private::Aggregate>::Event,
+            >,
         ) -> ::core::result::Result<
             (),
             ::lsaa::__private::CommandError<
                 <Turnstile as ::lsaa::__private::Aggregate>::Error,
             >,
         > {
-            let start = out.len();
-            let result: ::core::result::Result<
+            let __lsaa_start = __lsaa_out.len();
+            let __lsaa_result: ::core::result::Result<
                 (),
                 <Turnstile as ::lsaa::__private::Aggregate>::Error,
-            > = match command {
-                TurnstileCommand::InsertCoin(command) => {
-                    if let ::core::option::Option::Some(state) = <Locked as ::lsaa::__private::StateOf<
+            > = match __lsaa_command {
+                TurnstileCommand::InsertCoin(__lsaa_command) => {
+                    if let ::core::option::Option::Some(__lsaa_state) = <Locked as ::lsaa::__private::StateOf<
                         Turnstile,
                     >>::project(self) {
                         <InsertCoin as ::lsaa::__private::HandledIn<
                             Turnstile,
                             Locked,
-                        >>::handle(state, command, out)
+                        >>::handle(__lsaa_state, __lsaa_command, __lsaa_out)
                     } else {
                         return ::core::result::Result::Err(::lsaa::__private::CommandError::NotHandled {
                             aggregate: <Turnstile as ::lsaa::__private::Aggregate>::NAME,
@@ -184,14 +202,14 @@ const _: () = {
                         });
                     }
                 }
-                TurnstileCommand::Push(command) => {
-                    if let ::core::option::Option::Some(state) = <Unlocked as ::lsaa::__private::StateOf<
+                TurnstileCommand::Push(__lsaa_command) => {
+                    if let ::core::option::Option::Some(__lsaa_state) = <Unlocked as ::lsaa::__private::StateOf<
                         Turnstile,
                     >>::project(self) {
                         <Push as ::lsaa::__private::HandledIn<
                             Turnstile,
                             Unlocked,
-                        >>::handle(state, command, out)
+                        >>::handle(__lsaa_state, __lsaa_command, __lsaa_out)
                     } else {
                         return ::core::result::Result::Err(::lsaa::__private::CommandError::NotHandled {
                             aggregate: <Turnstile as ::lsaa::__private::Aggregate>::NAME,
@@ -203,10 +221,10 @@ const _: () = {
                     }
                 }
             };
-            result
-                .map_err(|error| {
-                    out.truncate(start);
-                    ::lsaa::__private::CommandError::Rejected(error)
+            __lsaa_result
+                .map_err(|__lsaa_error| {
+                    __lsaa_out.truncate(__lsaa_start);
+                    ::lsaa::__private::CommandError::Rejected(__lsaa_error)
                 })
         }
     }

@@ -75,12 +75,18 @@ pub struct IllegalTransition {
 
 /// Replaying a history failed: one of its events is illegal where it stands.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot replay event #{version} of `{}`: {transition}", transition.aggregate)]
+#[error(
+    "cannot replay event #{version}{} of `{}`: {transition}",
+    stream.as_ref().map(|s| format!(" of stream `{s}`")).unwrap_or_default(),
+    transition.aggregate
+)]
 pub struct ReplayError {
     /// The transition that was refused.
     pub transition: IllegalTransition,
     /// The version (1-based position in the stream) of the illegal event.
     pub version: u64,
+    /// The stream the history was read from, when it came from a store.
+    pub stream: Option<String>,
 }
 
 impl ReplayError {
@@ -90,6 +96,14 @@ impl ReplayError {
         Self {
             transition,
             version,
+            stream: None,
         }
+    }
+
+    /// The same error, naming the stream it was read from.
+    #[must_use]
+    pub fn in_stream(mut self, stream: impl Into<String>) -> Self {
+        self.stream = Some(stream.into());
+        self
     }
 }

@@ -86,11 +86,68 @@ impl<'de, T: EventSet> Visitor<'de> for EventVisitor<T> {
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<T, A::Error> {
-        let (name, variant): (std::borrow::Cow<'de, str>, _) = data.variant()?;
+        let (key, variant) = data.variant_seed(KeySeed::<T>(PhantomData))?;
+        let name: &str = match &key {
+            Key::Borrowed(name) | Key::Index(name) => name,
+            Key::Owned(name) => name,
+        };
         variant.newtype_variant_seed(PayloadSeed::<T> {
-            name: &name,
+            name,
             target: PhantomData,
         })
+    }
+}
+
+/// The tag of a stored event: its name (self-describing formats such as JSON) or its index
+/// in `events(...)` (compact formats such as bincode, which write the variant index).
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+    Index(&'static str),
+}
+
+struct KeySeed<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: EventSet> DeserializeSeed<'de> for KeySeed<T> {
+    type Value = Key<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<'de>, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl<'de, T: EventSet> Visitor<'de> for KeySeed<T> {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an event name or index")
+    }
+
+    fn visit_u64<E: de::Error>(self, index: u64) -> Result<Key<'de>, E> {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| T::NAMES.get(i))
+            .map(|name| Key::Index(name))
+            .ok_or_else(|| {
+                E::invalid_value(
+                    de::Unexpected::Unsigned(index),
+                    &"the index of one of the aggregate's events",
+                )
+            })
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key::Borrowed(name))
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(name.to_owned()))
+    }
+
+    fn visit_bytes<E: de::Error>(self, name: &[u8]) -> Result<Key<'de>, E> {
+        std::str::from_utf8(name)
+            .map(|name| Key::Owned(name.to_owned()))
+            .map_err(|_| E::invalid_value(de::Unexpected::Bytes(name), &self))
     }
 }
 

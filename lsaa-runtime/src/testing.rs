@@ -175,12 +175,12 @@ where
         match &self.outcome {
             Ok(actual) if *actual == expected => {}
             Ok(actual) => self.fail(
-                "different events",
+                "the command emitted other events than expected",
                 &format!("{expected:#?}"),
                 &format!("{actual:#?}"),
             ),
             Err(error) => self.fail(
-                "events",
+                "expected events, but the command was not carried out",
                 &format!("{expected:#?}"),
                 &format!("{}", Refusal(error)),
             ),
@@ -197,8 +197,16 @@ where
     pub fn then_nothing(self) -> Given<A> {
         match &self.outcome {
             Ok(actual) if actual.is_empty() => {}
-            Ok(actual) => self.fail("no events", "[]", &format!("{actual:#?}")),
-            Err(error) => self.fail("no events", "[]", &format!("{}", Refusal(error))),
+            Ok(actual) => self.fail(
+                "expected no events, but the command emitted some",
+                "[]",
+                &format!("{actual:#?}"),
+            ),
+            Err(error) => self.fail(
+                "expected no events, but the command was not carried out",
+                "[]",
+                &format!("{}", Refusal(error)),
+            ),
         }
         self.advance()
     }
@@ -220,8 +228,16 @@ where
         let wanted = format!("error {expected:#?}");
         match &self.outcome {
             Err(CommandError::Rejected(actual)) if *actual == expected => {}
-            Err(error) => self.fail("an error", &wanted, &format!("{}", Refusal(error))),
-            Ok(actual) => self.fail("an error", &wanted, &format!("{actual:#?}")),
+            Err(error) => self.fail(
+                "expected the handler to reject the command with another error",
+                &wanted,
+                &format!("{}", Refusal(error)),
+            ),
+            Ok(actual) => self.fail(
+                "expected the handler to reject the command, but it emitted events",
+                &wanted,
+                &format!("{actual:#?}"),
+            ),
         }
         self.given
     }
@@ -239,8 +255,16 @@ where
         );
         match &self.outcome {
             Err(CommandError::NotHandled { .. }) => {}
-            Err(error) => self.fail("a refusal", &wanted, &format!("{}", Refusal(error))),
-            Ok(actual) => self.fail("a refusal", &wanted, &format!("{actual:#?}")),
+            Err(error) => self.fail(
+                "expected no handler for the command, but a handler rejected it",
+                &wanted,
+                &format!("{}", Refusal(error)),
+            ),
+            Ok(actual) => self.fail(
+                "expected no handler for the command, but a handler emitted events",
+                &wanted,
+                &format!("{actual:#?}"),
+            ),
         }
         self.given
     }
@@ -255,17 +279,21 @@ where
         let expected = expected.into();
         if let Err(error) = &self.outcome {
             self.fail(
-                "a state",
+                "expected a state, but the command was not carried out",
                 &format!("{expected:#?}"),
                 &format!("{}", Refusal(error)),
             );
         }
+        let command = self.command.clone();
+        let history_before = self.given.history.len();
         let given = self.advance();
         if given.state != expected {
+            let emitted = format!("{:?}", &given.history[history_before..]);
+            let command = format!("{command}\nemitted:\n    {emitted}");
             let report = Report {
-                history: &given.history,
-                command: None,
-                wanted: "a state",
+                history: &given.history[..history_before],
+                command: Some(&command),
+                wanted: "the command left the aggregate in another state than expected",
                 expected: &format!("{expected:#?}"),
                 actual: &format!("{:#?}", given.state),
             };
@@ -332,7 +360,7 @@ struct Report<'r, E> {
 
 impl<E: Debug> fmt::Display for Report<'_, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "scenario failed: expected {}", self.wanted)?;
+        writeln!(f, "scenario failed: {}", self.wanted)?;
         f.write_str(&describe_history(self.history))?;
         if let Some(command) = self.command {
             writeln!(f, "when:\n    {command}")?;

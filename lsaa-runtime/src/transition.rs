@@ -56,7 +56,10 @@ pub trait EvolveArrow<S, E, T> {
 /// Handlers that emit several events, or one of several, take `out: &mut Emit<Self, S>` and
 /// call [`emit`](Emit::emit); emitting an event that does not leave `S` does not compile.
 pub struct Emit<A: Aggregate, S> {
+    /// The caller's buffer, moved in for the duration of the call (no allocation).
     events: Vec<A::Event>,
+    /// Where this call's events start in `events`.
+    start: usize,
     state: PhantomData<fn(&S)>,
 }
 
@@ -70,13 +73,14 @@ impl<A: Aggregate, S> Emit<A, S> {
     /// The events emitted so far by this handler call.
     #[must_use]
     pub fn emitted(&self) -> &[A::Event] {
-        &self.events
+        &self.events[self.start..]
     }
 
     #[doc(hidden)]
     #[must_use]
     pub fn __new(buffer: Vec<A::Event>) -> Self {
         Self {
+            start: buffer.len(),
             events: buffer,
             state: PhantomData,
         }
@@ -89,6 +93,10 @@ impl<A: Aggregate, S> Emit<A, S> {
     }
 }
 
+#[allow(
+    clippy::missing_fields_in_debug,
+    reason = "shows this call's events, not the caller's whole buffer"
+)]
 impl<A, S> std::fmt::Debug for Emit<A, S>
 where
     A: Aggregate,

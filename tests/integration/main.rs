@@ -2,4 +2,11 @@
 
 mod basket;
 mod domains;
+mod emit;
+mod events;
+mod graph;
+mod harness;
+mod properties;
+mod replay;
 mod turnstile;
+mod typestate;

@@ -13,8 +13,35 @@ use crate::errors::Errors;
 /// Runs every check on `input`.
 /// Duplicates are reported, then dropped so that they do not also clash in generated code.
 pub(crate) fn check(input: &mut Input, errors: &mut Errors) {
+    check_command_names_distinct(input, errors);
     check_one_handler_per_state_and_command(input, errors);
     check_one_evolve_per_arrow(input, errors);
+}
+
+// Rule: distinct command types have distinct names, since each names a variant of the
+// generated command enum.
+fn check_command_names_distinct(input: &mut Input, errors: &mut Errors) {
+    let mut seen: HashMap<String, String> = HashMap::new();
+    input.handlers.retain(|handler| {
+        let name = handler.command_ident.to_string();
+        let ty = handler.command.to_token_stream().to_string();
+        match seen.get(&name) {
+            Some(first) if *first != ty => {
+                errors.on(
+                    &handler.command,
+                    format_args!(
+                        "commands `{first}` and `{ty}` share the name `{name}`: the generated command enum needs one variant per name; rename one of them, or import it once and use the same path in every handler"
+                    ),
+                );
+                false
+            }
+            Some(_) => true,
+            None => {
+                seen.insert(name, ty);
+                true
+            }
+        }
+    });
 }
 
 // Rule: a state has at most one handler for a command.

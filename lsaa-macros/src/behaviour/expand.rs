@@ -51,8 +51,8 @@ fn evolve_impl(input: &Input, evolve: &Evolve) -> TokenStream {
         #[automatically_derived]
         impl #p::EvolveArrow<#from, #event, #to> for #aggregate {
             #[inline]
-            fn evolve(state: #from, event: &#event) -> #to {
-                #aggregate::#ident(state, event)
+            fn evolve(__lsaa_state: #from, __lsaa_event: &#event) -> #to {
+                #aggregate::#ident(__lsaa_state, __lsaa_event)
             }
         }
     }
@@ -73,22 +73,22 @@ fn handler_impl(input: &Input, handler: &Handler) -> TokenStream {
     let body = match output {
         Output::One(event) => {
             let emit = quote_spanned! {event.span()=>
-                #p::emit_one::<#aggregate, #state, #event>(event, out);
+                #p::emit_one::<#aggregate, #state, #event>(__lsaa_event, __lsaa_out);
             };
             quote! {
-                let event: #event = #aggregate::#ident(state, command)#question;
+                let __lsaa_event: #event = #aggregate::#ident(__lsaa_state, __lsaa_command)#question;
                 #emit
             }
         }
         Output::Nothing => quote! {
-            let _ = out;
-            #aggregate::#ident(state, command)#question;
+            let _ = __lsaa_out;
+            #aggregate::#ident(__lsaa_state, __lsaa_command)#question;
         },
         Output::Emitter => quote! {
-            let mut emit = #p::Emit::<#aggregate, #state>::__new(::core::mem::take(out));
-            let result = #aggregate::#ident(state, command, &mut emit);
-            *out = emit.__into_inner();
-            result #question;
+            let mut __lsaa_emit = #p::Emit::<#aggregate, #state>::__new(::core::mem::take(__lsaa_out));
+            let __lsaa_result = #aggregate::#ident(__lsaa_state, __lsaa_command, &mut __lsaa_emit);
+            *__lsaa_out = __lsaa_emit.__into_inner();
+            __lsaa_result #question;
         },
     };
     let state_check = quote_spanned! {state.span()=>
@@ -100,9 +100,9 @@ fn handler_impl(input: &Input, handler: &Handler) -> TokenStream {
         impl #p::HandledIn<#aggregate, #state> for #command {
             #[inline]
             fn handle(
-                state: &#state,
-                command: Self,
-                out: &mut ::std::vec::Vec<<#aggregate as #p::Aggregate>::Event>,
+                __lsaa_state: &#state,
+                __lsaa_command: Self,
+                __lsaa_out: &mut ::std::vec::Vec<<#aggregate as #p::Aggregate>::Event>,
             ) -> ::core::result::Result<(), <#aggregate as #p::Aggregate>::Error> {
                 #body
                 ::core::result::Result::Ok(())
@@ -160,8 +160,8 @@ fn command_enum(input: &Input) -> (TokenStream, TokenStream) {
             #[automatically_derived]
             impl ::core::convert::From<#types> for #name {
                 #[inline]
-                fn from(command: #types) -> Self {
-                    Self::#idents(command)
+                fn from(__lsaa_command: #types) -> Self {
+                    Self::#idents(__lsaa_command)
                 }
             }
         )*
@@ -190,10 +190,10 @@ fn decide_impl(input: &Input) -> TokenStream {
             .filter(|h| h.command_ident == *ident)
             .map(|h| &h.state);
         quote! {
-            #name::#ident(command) => {
+            #name::#ident(__lsaa_command) => {
                 #(
-                    if let ::core::option::Option::Some(state) = <#states as #p::StateOf<#aggregate>>::project(self) {
-                        <#ty as #p::HandledIn<#aggregate, #states>>::handle(state, command, out)
+                    if let ::core::option::Option::Some(__lsaa_state) = <#states as #p::StateOf<#aggregate>>::project(self) {
+                        <#ty as #p::HandledIn<#aggregate, #states>>::handle(__lsaa_state, __lsaa_command, __lsaa_out)
                     } else
                 )*
                 {
@@ -206,10 +206,18 @@ fn decide_impl(input: &Input) -> TokenStream {
             }
         }
     });
-    let dispatch = if input.handlers.is_empty() {
-        quote!(match command {})
+    let body = if input.handlers.is_empty() {
+        quote!(match __lsaa_command {})
     } else {
-        quote!(match command { #(#arms)* })
+        quote! {
+            let __lsaa_start = __lsaa_out.len();
+            let __lsaa_result: ::core::result::Result<(), <#aggregate as #p::Aggregate>::Error> =
+                match __lsaa_command { #(#arms)* };
+            __lsaa_result.map_err(|__lsaa_error| {
+                __lsaa_out.truncate(__lsaa_start);
+                #p::CommandError::Rejected(__lsaa_error)
+            })
+        }
     };
     quote! {
         #[automatically_derived]
@@ -219,15 +227,10 @@ fn decide_impl(input: &Input) -> TokenStream {
             #[inline]
             fn decide_into(
                 &self,
-                command: #name,
-                out: &mut ::std::vec::Vec<<#aggregate as #p::Aggregate>::Event>,
+                __lsaa_command: #name,
+                __lsaa_out: &mut ::std::vec::Vec<<#aggregate as #p::Aggregate>::Event>,
             ) -> ::core::result::Result<(), #p::CommandError<<#aggregate as #p::Aggregate>::Error>> {
-                let start = out.len();
-                let result: ::core::result::Result<(), <#aggregate as #p::Aggregate>::Error> = #dispatch;
-                result.map_err(|error| {
-                    out.truncate(start);
-                    #p::CommandError::Rejected(error)
-                })
+                #body
             }
         }
     }

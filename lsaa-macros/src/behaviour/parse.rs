@@ -147,11 +147,11 @@ pub(crate) fn parse(
         };
         let is_command = take_command_attr(function, errors);
         check_plain_fn(function, is_command, errors);
-        // The DSL fixes these signatures (state and command by value), so this lint would
-        // only argue with the DSL.
-        function
-            .attrs
-            .push(syn::parse_quote!(#[allow(clippy::needless_pass_by_value)]));
+        // The DSL fixes these signatures (state and command by value, state and event by
+        // reference), so these lints would only argue with the DSL.
+        function.attrs.push(syn::parse_quote!(
+            #[allow(clippy::needless_pass_by_value, clippy::trivially_copy_pass_by_ref)]
+        ));
         if is_command {
             handlers.extend(parse_handler(function, errors));
         } else {

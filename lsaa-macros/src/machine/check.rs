@@ -27,9 +27,9 @@ pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Machine> {
         );
         return None;
     }
-    check_distinct_state_types(input, errors);
+    let shared_types = check_distinct_state_types(input, errors);
     let events = resolve_events(input, errors);
-    let states: Vec<State> = input
+    let mut states: Vec<State> = input
         .variants
         .iter()
         .map(|v| State {
@@ -42,6 +42,11 @@ pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Machine> {
             terminal: !v.terminal.is_empty(),
         })
         .collect();
+    // A second state holding an already used type is left without generated impls, which
+    // would only clash with the first one's.
+    for index in shared_types {
+        states[index].data = StateData::Unsupported;
+    }
     let before = errors.count();
     let (initial, initial_span) = check_one_initial(input, errors);
     let arrows = resolve_arrows(input, &events, errors);
@@ -93,9 +98,10 @@ fn check_no_generics(input: &Input, errors: &mut Errors) {
 }
 
 // Rule: each state holds its own type, so that a handler's state parameter names one state.
-fn check_distinct_state_types(input: &Input, errors: &mut Errors) {
+fn check_distinct_state_types(input: &Input, errors: &mut Errors) -> Vec<usize> {
     let mut seen: HashMap<String, &Ident> = HashMap::new();
-    for variant in &input.variants {
+    let mut repeated = Vec::new();
+    for (index, variant) in input.variants.iter().enumerate() {
         if let VariantData::Tuple(ty) = &variant.data {
             let key = ty.to_token_stream().to_string();
             if let Some(first) = seen.get(&key) {
@@ -106,11 +112,13 @@ fn check_distinct_state_types(input: &Input, errors: &mut Errors) {
                         variant.ident
                     ),
                 );
+                repeated.push(index);
             } else {
                 seen.insert(key, &variant.ident);
             }
         }
     }
+    repeated
 }
 
 // Rule: the events are declared once each, in `events(...)`, and at least one exists.

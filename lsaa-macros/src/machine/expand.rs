@@ -133,6 +133,8 @@ fn event_enum(machine: &Machine) -> TokenStream {
     quote! {
         #[doc = #doc]
         #[derive(::core::clone::Clone, ::core::cmp::PartialEq)]
+        // `Eq` would need every event to be `Eq`; the harness only needs `PartialEq`.
+        #[allow(clippy::derive_partial_eq_without_eq)]
         #vis enum #name {
             #(#variants,)*
         }
@@ -146,12 +148,12 @@ pub(crate) fn transparent_debug(name: &syn::Ident, variants: &[&syn::Ident]) -> 
     let body = if variants.is_empty() {
         quote!(match *self {})
     } else {
-        quote!(match self { #(Self::#variants(inner) => ::core::fmt::Debug::fmt(inner, f),)* })
+        quote!(match self { #(Self::#variants(__lsaa_inner) => ::core::fmt::Debug::fmt(__lsaa_inner, __lsaa_f),)* })
     };
     quote! {
         #[automatically_derived]
         impl ::core::fmt::Debug for #name {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn fmt(&self, __lsaa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 #body
             }
         }
@@ -179,10 +181,10 @@ fn event_impls(machine: &Machine) -> TokenStream {
             quote!(match self { #(Self::#idents(_) => #names,)* }),
             quote!(match self { #(Self::#idents(_) => <#paths as #p::Event>::VERSION,)* }),
             quote!(match self { #(Self::#idents(_) => #type_names,)* }),
-            quote!(match self { #(Self::#idents(payload) => #p::serde::Serialize::serialize(payload, serializer),)* }),
+            quote!(match self { #(Self::#idents(__lsaa_payload) => #p::serde::Serialize::serialize(__lsaa_payload, __lsaa_serializer),)* }),
             quote!(match self {
-                #(Self::#idents(payload) => #p::serde::Serializer::serialize_newtype_variant(
-                    serializer, #enum_name, #indices, #names, payload,
+                #(Self::#idents(__lsaa_payload) => #p::serde::Serializer::serialize_newtype_variant(
+                    __lsaa_serializer, #enum_name, #indices, #names, __lsaa_payload,
                 ),)*
             }),
         )
@@ -208,8 +210,8 @@ fn event_impls(machine: &Machine) -> TokenStream {
             #[automatically_derived]
             impl ::core::convert::From<#paths> for #name {
                 #[inline]
-                fn from(event: #paths) -> Self {
-                    Self::#idents(event)
+                fn from(__lsaa_event: #paths) -> Self {
+                    Self::#idents(__lsaa_event)
                 }
             }
         )*
@@ -232,24 +234,24 @@ fn event_impls(machine: &Machine) -> TokenStream {
 
             fn serialize_payload<__S: #p::serde::Serializer>(
                 &self,
-                serializer: __S,
+                __lsaa_serializer: __S,
             ) -> ::core::result::Result<__S::Ok, __S::Error> {
                 #payload_fn
             }
 
             fn deserialize_payload<'de, __D: #p::serde::Deserializer<'de>>(
-                name: &str,
-                deserializer: __D,
+                __lsaa_name: &str,
+                __lsaa_deserializer: __D,
             ) -> ::core::result::Result<Self, __D::Error> {
                 #(
-                    if name == #names {
+                    if __lsaa_name == #names {
                         return ::core::result::Result::map(
-                            <#paths as #p::serde::Deserialize<'de>>::deserialize(deserializer),
+                            <#paths as #p::serde::Deserialize<'de>>::deserialize(__lsaa_deserializer),
                             Self::#idents,
                         );
                     }
                 )*
-                ::core::result::Result::Err(#p::unknown_event(name, <Self as #p::EventSet>::NAMES))
+                ::core::result::Result::Err(#p::unknown_event(__lsaa_name, <Self as #p::EventSet>::NAMES))
             }
         }
 
@@ -268,7 +270,7 @@ fn serde_impls(name: &syn::Ident, enum_name: &str, serialize_fn: &TokenStream) -
         impl #p::serde::Serialize for #name {
             fn serialize<__S: #p::serde::Serializer>(
                 &self,
-                serializer: __S,
+                __lsaa_serializer: __S,
             ) -> ::core::result::Result<__S::Ok, __S::Error> {
                 #serialize_fn
             }
@@ -277,10 +279,10 @@ fn serde_impls(name: &syn::Ident, enum_name: &str, serialize_fn: &TokenStream) -
         #[automatically_derived]
         impl<'de> #p::serde::Deserialize<'de> for #name {
             fn deserialize<__D: #p::serde::Deserializer<'de>>(
-                deserializer: __D,
+                __lsaa_deserializer: __D,
             ) -> ::core::result::Result<Self, __D::Error> {
                 #p::serde::Deserializer::deserialize_enum(
-                    deserializer,
+                    __lsaa_deserializer,
                     #enum_name,
                     <Self as #p::EventSet>::NAMES,
                     #p::EventVisitor::<Self>::new(),
@@ -378,14 +380,14 @@ fn aggregate_impl(machine: &Machine) -> TokenStream {
             }
 
             #[inline]
-            fn evolve(self, event: &#event_enum) -> ::core::result::Result<Self, #p::IllegalTransition> {
+            fn evolve(self, __lsaa_event: &#event_enum) -> ::core::result::Result<Self, #p::IllegalTransition> {
                 #[allow(unreachable_patterns)]
-                match (self, event) {
+                match (self, __lsaa_event) {
                     #(#arms)*
-                    (state, event) => ::core::result::Result::Err(#p::IllegalTransition {
+                    (__lsaa_state, __lsaa_event) => ::core::result::Result::Err(#p::IllegalTransition {
                         aggregate: #aggregate_name,
-                        state: <Self as #p::Aggregate>::state_name(&state),
-                        event: <#event_enum as #p::EventSet>::type_name(event),
+                        state: <Self as #p::Aggregate>::state_name(&__lsaa_state),
+                        event: <#event_enum as #p::EventSet>::type_name(__lsaa_event),
                     }),
                 }
             }
@@ -406,10 +408,10 @@ fn evolve_arms(machine: &Machine) -> Vec<TokenStream> {
         let (pattern, state_value) = if let StateData::Unit = from.data {
             (quote!(Self::#from_ident), quote!(#from_ident))
         } else {
-            (quote!(Self::#from_ident(state)), quote!(state))
+            (quote!(Self::#from_ident(__lsaa_state)), quote!(__lsaa_state))
         };
         let call = quote_spanned! {arrow.span=>
-            <Self as #p::EvolveArrow<#from_ty, #event_path, #to_ty>>::evolve(#state_value, event)
+            <Self as #p::EvolveArrow<#from_ty, #event_path, #to_ty>>::evolve(#state_value, __lsaa_event)
         };
         let value = if let StateData::Unit = to.data {
             quote!({
@@ -420,7 +422,7 @@ fn evolve_arms(machine: &Machine) -> Vec<TokenStream> {
             quote!(Self::#to_ident(#call))
         };
         Some(quote! {
-            (#pattern, #event_enum::#event_ident(event)) => ::core::result::Result::Ok(#value),
+            (#pattern, #event_enum::#event_ident(__lsaa_event)) => ::core::result::Result::Ok(#value),
         })
     })
     .collect()
@@ -442,14 +444,14 @@ fn state_impls(machine: &Machine) -> TokenStream {
                     quote!(#aggregate::#ident),
                 ),
                 _ => (
-                    quote!(#aggregate::#ident(state) => ::core::option::Option::Some(state)),
-                    quote!(#aggregate::#ident(state)),
+                    quote!(#aggregate::#ident(__lsaa_state) => ::core::option::Option::Some(__lsaa_state)),
+                    quote!(#aggregate::#ident(__lsaa_state)),
                 ),
             };
             let binding = if matches!(state.data, StateData::Unit) {
                 format_ident!("_")
             } else {
-                format_ident!("state")
+                format_ident!("__lsaa_state")
             };
             Some(quote! {
                 #[automatically_derived]
@@ -457,9 +459,9 @@ fn state_impls(machine: &Machine) -> TokenStream {
                     const NAME: &'static str = #name;
 
                     #[inline]
-                    fn project(aggregate: &#aggregate) -> ::core::option::Option<&Self> {
+                    fn project(__lsaa_aggregate: &#aggregate) -> ::core::option::Option<&Self> {
                         #[allow(unreachable_patterns)]
-                        match aggregate {
+                        match __lsaa_aggregate {
                             #project,
                             _ => ::core::option::Option::None,
                         }
