@@ -30,6 +30,18 @@ pub trait EventSet: Sized {
     /// The stable names of all events, in declaration order.
     const NAMES: &'static [&'static str];
 
+    /// The current schema version of each event, in the order of [`NAMES`](EventSet::NAMES).
+    const VERSIONS: &'static [u32];
+
+    /// The current schema version of the event stored as `name`.
+    #[must_use]
+    fn version_of(name: &str) -> Option<u32> {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| Self::VERSIONS.get(i).copied())
+    }
+
     /// The stable storage name of this event.
     fn name(&self) -> &'static str;
 

@@ -7,19 +7,33 @@
 #![forbid(unsafe_code)]
 
 mod aggregate;
+pub mod clock;
+pub mod codec;
+mod envelope;
 mod error;
 mod event;
 mod graph;
+pub mod repository;
+pub mod store;
 pub mod testing;
 mod transition;
 mod typestate;
 
 pub use aggregate::{Aggregate, Decide, StateOf};
+pub use codec::{DecodeError, Upcasters};
+pub use envelope::{Metadata, NewEvent, RecordedEvent, StreamId, Timestamp};
 pub use error::{CommandError, IllegalTransition, ReplayError};
 pub use event::{CommandSet, Event, EventSet};
 pub use graph::{Arrow, Graph, StateInfo};
+pub use repository::{
+    AsOf, Executed, Loaded, Recorded, Repository, RepositoryError, RetryPolicy, SnapshotPolicy,
+};
+pub use store::{
+    Appended, EventStore, ExpectedVersion, Snapshot, StoreError, StreamRange, memory::MemoryStore,
+};
 pub use transition::{Emit, EmittableIn, EvolveArrow, HandledIn, HasArrow};
 pub use typestate::InState;
+pub use uuid::Uuid;
 
 /// Items used by the code that the macros generate. Not part of the public API: no
 /// stability guarantee, do not use directly.

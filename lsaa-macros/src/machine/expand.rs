@@ -219,6 +219,7 @@ fn event_impls(machine: &Machine) -> TokenStream {
         #[automatically_derived]
         impl #p::EventSet for #name {
             const NAMES: &'static [&'static str] = &[#(#names),*];
+            const VERSIONS: &'static [u32] = &[#(<#paths as #p::Event>::VERSION),*];
 
             fn name(&self) -> &'static str {
                 #name_fn

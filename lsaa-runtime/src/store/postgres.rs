@@ -1,0 +1,1 @@
+//! The PostgreSQL event store: pooled connections, one round trip per append.

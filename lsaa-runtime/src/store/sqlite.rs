@@ -1,0 +1,1 @@
+//! The SQLite event store: one file, WAL, durable once `append` returns.
