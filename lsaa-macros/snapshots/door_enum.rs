@@ -102,6 +102,11 @@ const _: () = {
             <Closed as ::lsaa::__private::Event>::NAME,
             <Cancelled as ::lsaa::__private::Event>::NAME,
         ];
+        const VERSIONS: &'static [u32] = &[
+            <Opened as ::lsaa::__private::Event>::VERSION,
+            <Closed as ::lsaa::__private::Event>::VERSION,
+            <Cancelled as ::lsaa::__private::Event>::VERSION,
+        ];
         fn name(&self) -> &'static str {
             match self {
                 Self::Opened(_) => <Opened as ::lsaa::__private::Event>::NAME,
@@ -234,23 +239,21 @@ const _: () = {
             )
         }
     }
-    const _: () = {
-        ::core::assert!(
-            ! ::lsaa::__private::const_str_eq(< Opened as ::lsaa::__private::Event >
-            ::NAME, < Closed as ::lsaa::__private::Event > ::NAME),
-            "events `Opened` and `Closed` of `Door` are stored under the same name: give one of them another `#[event(name = \"...\")]`"
-        );
-        ::core::assert!(
-            ! ::lsaa::__private::const_str_eq(< Opened as ::lsaa::__private::Event >
-            ::NAME, < Cancelled as ::lsaa::__private::Event > ::NAME),
-            "events `Opened` and `Cancelled` of `Door` are stored under the same name: give one of them another `#[event(name = \"...\")]`"
-        );
-        ::core::assert!(
-            ! ::lsaa::__private::const_str_eq(< Closed as ::lsaa::__private::Event >
-            ::NAME, < Cancelled as ::lsaa::__private::Event > ::NAME),
-            "events `Closed` and `Cancelled` of `Door` are stored under the same name: give one of them another `#[event(name = \"...\")]`"
-        );
-    };
+    const _: () = ::core::assert!(
+        ! ::lsaa::__private::const_str_eq(< Opened as ::lsaa::__private::Event > ::NAME,
+        < Closed as ::lsaa::__private::Event > ::NAME),
+        "events `Opened` and `Closed` of `Door` are stored under the same name: give one of them another `#[event(name = \"...\")]`"
+    );
+    const _: () = ::core::assert!(
+        ! ::lsaa::__private::const_str_eq(< Opened as ::lsaa::__private::Event > ::NAME,
+        < Cancelled as ::lsaa::__private::Event > ::NAME),
+        "events `Opened` and `Cancelled` of `Door` are stored under the same name: give one of them another `#[event(name = \"...\")]`"
+    );
+    const _: () = ::core::assert!(
+        ! ::lsaa::__private::const_str_eq(< Closed as ::lsaa::__private::Event > ::NAME,
+        < Cancelled as ::lsaa::__private::Event > ::NAME),
+        "events `Closed` and `Cancelled` of `Door` are stored under the same name: give one of them another `#[event(name = \"...\")]`"
+    );
     #[automatically_derived]
     impl ::lsaa::__private::Aggregate for Door {
         type Event = DoorEvent;
@@ -304,7 +307,7 @@ const _: () = {
             Self::Shut
         }
         fn state_name(&self) -> &'static str {
-            match self {
+            match *self {
                 Self::Shut { .. } => "Shut",
                 Self::Open { .. } => "Open",
                 Self::Gone { .. } => "Gone",

@@ -47,7 +47,17 @@ const _: () = {
                 &mut __lsaa_emit,
             );
             *__lsaa_out = __lsaa_emit.__into_inner();
-            __lsaa_result?;
+            match __lsaa_result {
+                ::core::result::Result::Ok(__lsaa_value) => __lsaa_value,
+                ::core::result::Result::Err(__lsaa_error) => {
+                    return ::core::result::Result::Err(
+                        ::lsaa::__private::into_aggregate_error::<
+                            Basket,
+                            BasketError,
+                        >(__lsaa_error),
+                    );
+                }
+            };
             ::core::result::Result::Ok(())
         }
     }

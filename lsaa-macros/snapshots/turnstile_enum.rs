@@ -58,6 +58,10 @@ const _: () = {
             <CoinInserted as ::lsaa::__private::Event>::NAME,
             <PassedThrough as ::lsaa::__private::Event>::NAME,
         ];
+        const VERSIONS: &'static [u32] = &[
+            <CoinInserted as ::lsaa::__private::Event>::VERSION,
+            <PassedThrough as ::lsaa::__private::Event>::VERSION,
+        ];
         fn name(&self) -> &'static str {
             match self {
                 Self::CoinInserted(_) => <CoinInserted as ::lsaa::__private::Event>::NAME,
@@ -170,13 +174,11 @@ const _: () = {
             )
         }
     }
-    const _: () = {
-        ::core::assert!(
-            ! ::lsaa::__private::const_str_eq(< CoinInserted as ::lsaa::__private::Event
-            > ::NAME, < PassedThrough as ::lsaa::__private::Event > ::NAME),
-            "events `CoinInserted` and `PassedThrough` of `Turnstile` are stored under the same name: give one of them another `#[event(name = \"...\")]`"
-        );
-    };
+    const _: () = ::core::assert!(
+        ! ::lsaa::__private::const_str_eq(< CoinInserted as ::lsaa::__private::Event >
+        ::NAME, < PassedThrough as ::lsaa::__private::Event > ::NAME),
+        "events `CoinInserted` and `PassedThrough` of `Turnstile` are stored under the same name: give one of them another `#[event(name = \"...\")]`"
+    );
     #[automatically_derived]
     impl ::lsaa::__private::Aggregate for Turnstile {
         type Event = TurnstileEvent;
@@ -217,10 +219,10 @@ const _: () = {
         };
         #[inline]
         fn initial() -> Self {
-            Self::Locked(<Locked as ::core::default::Default>::default())
+            Self::Locked(<Locked as ::lsaa::__private::InitialData>::initial_data())
         }
         fn state_name(&self) -> &'static str {
-            match self {
+            match *self {
                 Self::Locked { .. } => "Locked",
                 Self::Unlocked { .. } => "Unlocked",
             }

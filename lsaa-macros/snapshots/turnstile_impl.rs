@@ -101,10 +101,20 @@ const _: () = {
             (),
             <Turnstile as ::lsaa::__private::Aggregate>::Error,
         > {
-            let __lsaa_event: CoinInserted = Turnstile::insert_coin(
+            let __lsaa_event: CoinInserted = match Turnstile::insert_coin(
                 __lsaa_state,
                 __lsaa_command,
-            )?;
+            ) {
+                ::core::result::Result::Ok(__lsaa_value) => __lsaa_value,
+                ::core::result::Result::Err(__lsaa_error) => {
+                    return ::core::result::Result::Err(
+                        ::lsaa::__private::into_aggregate_error::<
+                            Turnstile,
+                            TurnstileError,
+                        >(__lsaa_error),
+                    );
+                }
+            };
             ::lsaa::__private::emit_one::<
                 Turnstile,
                 Locked,

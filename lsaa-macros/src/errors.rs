@@ -26,9 +26,18 @@ impl Errors {
         self.tokens.extend(error.into_compile_error());
     }
 
+    /// Reports darling's errors, reworded in rustc's style (lowercase, no period, "key").
     pub(crate) fn push_darling(&mut self, error: darling::Error) {
-        self.count += error.len();
-        self.tokens.extend(error.write_errors());
+        for error in error {
+            let span = error.span();
+            let message = error.to_string();
+            // darling appends the path of the failing key; the span already shows it.
+            let message = match message.rfind(" at ") {
+                Some(at) if error.has_span() => &message[..at],
+                _ => message.as_str(),
+            };
+            self.at(span, rustc_style(message));
+        }
     }
 
     /// How many errors were reported so far.
@@ -38,5 +47,37 @@ impl Errors {
 
     pub(crate) fn into_tokens(self) -> TokenStream {
         self.tokens
+    }
+}
+
+/// `Unknown field: `eror`. Did you mean `error`?` -> `unknown key `eror`; did you mean `error`?`
+fn rustc_style(message: &str) -> String {
+    let mut text = message
+        .replace("Unknown field: ", "unknown key ")
+        .replace("Duplicate field ", "duplicate key ")
+        .replace("Missing field ", "missing key ")
+        .replace(". Did you mean", "; did you mean");
+    if let Some(first) = text.get(..1) {
+        let lower = first.to_lowercase();
+        text.replace_range(..1, &lower);
+    }
+    while text.ends_with('.') {
+        text.pop();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rustc_style;
+
+    #[test]
+    fn darling_messages_read_like_rustc() {
+        assert_eq!(
+            rustc_style("Unknown field: `eror`. Did you mean `error`?"),
+            "unknown key `eror`; did you mean `error`?"
+        );
+        assert_eq!(rustc_style("Duplicate field `name`"), "duplicate key `name`");
+        assert_eq!(rustc_style("Unexpected type `path`."), "unexpected type `path`");
     }
 }

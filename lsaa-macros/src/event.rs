@@ -4,7 +4,6 @@
 #![allow(clippy::needless_continue)]
 
 use darling::FromDeriveInput;
-use darling::util::SpannedValue;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
@@ -13,7 +12,7 @@ use crate::errors::Errors;
 
 /// What `#[derive(Event)]` reads.
 #[derive(FromDeriveInput)]
-#[darling(attributes(event), supports(struct_any, enum_any))]
+#[darling(attributes(event))]
 struct EventInput {
     /// The event type.
     ident: syn::Ident,
@@ -21,15 +20,22 @@ struct EventInput {
     generics: syn::Generics,
     /// `name = "..."`: the stable storage name; default: the type's name.
     #[darling(default)]
-    name: Option<SpannedValue<String>>,
+    name: Option<syn::Expr>,
     /// `version = N`: the payload's schema version, from 1; default: 1.
     #[darling(default)]
-    version: Option<SpannedValue<u32>>,
+    version: Option<syn::Expr>,
 }
 
 /// Expands `#[derive(Event)]`.
 pub(crate) fn derive_event(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
+    if let syn::Data::Union(union) = &input.data {
+        errors.on(
+            &union.union_token,
+            "`#[derive(Event)]` goes on a struct or an enum: an event payload must serialize",
+        );
+        return errors.into_tokens();
+    }
     let parsed = match EventInput::from_derive_input(input) {
         Ok(parsed) => Some(parsed),
         Err(error) => {
@@ -69,29 +75,53 @@ fn check(input: &EventInput, errors: &mut Errors) -> (String, u32) {
             ),
         );
     }
-    // Rule: the storage name is not blank and has no surrounding white space.
+    // Rule: the storage name is a non-blank string literal without surrounding white space.
     let name = match &input.name {
-        Some(name) => {
-            if name.trim().is_empty() || name.trim() != name.as_str() {
-                errors.at(
-                    name.span(),
+        Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(name),
+            ..
+        })) => {
+            let value = name.value();
+            if value.trim().is_empty() || value.trim() != value {
+                errors.on(
+                    name,
                     "an event's stored name must be non-empty and have no leading or trailing white space",
                 );
             }
-            (**name).clone()
+            value
+        }
+        Some(other) => {
+            errors.on(
+                other,
+                "expected a string literal, as in `name = \"door.opened\"`",
+            );
+            input.ident.to_string()
         }
         None => input.ident.to_string(),
     };
-    // Rule: schema versions start at 1.
+    // Rule: schema versions are integers from 1.
     let version = match &input.version {
-        Some(version) if **version == 0 => {
-            errors.at(
-                version.span(),
-                "schema versions start at 1: write `version = 1` for the first shape of an event",
-            );
+        Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        })) => match int.base10_parse::<u32>() {
+            Ok(0) => {
+                errors.on(
+                    int,
+                    "schema versions start at 1: write `version = 1` for the first shape of an event",
+                );
+                1
+            }
+            Ok(version) => version,
+            Err(_) => {
+                errors.on(int, "`version` is an integer from 1 to 4294967295");
+                1
+            }
+        },
+        Some(other) => {
+            errors.on(other, "`version` is an integer from 1, as in `version = 2`");
             1
         }
-        Some(version) => **version,
         None => 1,
     };
     (name, version)

@@ -134,7 +134,7 @@ fn errors_are_reported_together_and_the_enum_is_still_emitted() {
     // The user's enum comes back so that one mistake does not cascade.
     assert!(out.contains("enum Broken"), "{out}");
     for message in [
-        "Unknown field: `eror`",
+        "unknown key `eror`",
         "state `Second` must be data-less or hold exactly one type",
     ] {
         assert!(out.contains(message), "missing {message:?} in:\n{out}");

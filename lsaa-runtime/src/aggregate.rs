@@ -106,9 +106,9 @@ pub trait Decide: Aggregate {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a state of `{A}`",
     label = "not one of the states declared in `enum {A}`",
-    note = "handlers and evolve functions take the type held by one of the variants of `enum {A}` (or, for a data-less variant, the variant's name)"
+    note = "a state of `{A}` is the type held by one of the variants of `enum {A}`, or, for a data-less variant, the variant's name"
 )]
-pub trait StateOf<A>: Sized + Into<A> {
+pub trait StateOf<A>: Sized {
     /// The state's name, as written in the source.
     const NAME: &'static str;
 

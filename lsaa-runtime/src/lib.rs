@@ -40,6 +40,8 @@ pub use uuid::Uuid;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::event::{EventVisitor, const_str_eq, unknown_event};
-    pub use crate::transition::{assert_arrow, emit_one, is_state};
+    pub use crate::transition::{
+        InitialData, IntoAggregateError, assert_arrow, emit_one, into_aggregate_error, is_state,
+    };
     pub use serde;
 }

@@ -14,7 +14,7 @@ use crate::aggregate::{Aggregate, StateOf};
 #[diagnostic::on_unimplemented(
     message = "event `{Self}` cannot be emitted while `{A}` is `{S}`",
     label = "no arrow leaves `{S}` on `{Self}`",
-    note = "a handler may only emit the events on the arrows out of its own state; add `#[on({Self} => <target state>)]` to the `{S}` variant of `enum {A}` if this transition is meant to exist"
+    note = "a handler may only emit the events on the arrows out of its own state; if this transition is meant to exist, add `#[on({Self} => <target state>)]` to the `{S}` variant of `enum {A}` (and list `{Self}` in `events(...)` if it is not an event of `{A}` yet)"
 )]
 pub trait EmittableIn<A: Aggregate, S> {
     /// Wraps the event into the aggregate's event enum.
@@ -114,6 +114,54 @@ where
 #[inline]
 pub fn emit_one<A: Aggregate, S, E: EmittableIn<A, S>>(event: E, out: &mut Vec<A::Event>) {
     out.push(event.into_event());
+}
+
+/// A handler's error type converts into the aggregate's declared error.
+#[diagnostic::on_unimplemented(
+    message = "the handler's error `{Self}` does not convert into the error of `{A}`",
+    label = "`{A}`'s error has no `From<{Self}>`",
+    note = "implement `From<{Self}>` for the error named in `#[aggregate(error = ...)]` on `enum {A}`, or return that error; an aggregate without `error = ...` has handlers that cannot fail"
+)]
+pub trait IntoAggregateError<A: Aggregate> {
+    /// Converts the error.
+    fn into_aggregate_error(self) -> A::Error;
+}
+
+#[diagnostic::do_not_recommend]
+impl<A: Aggregate, E> IntoAggregateError<A> for E
+where
+    A::Error: From<E>,
+{
+    #[inline]
+    fn into_aggregate_error(self) -> A::Error {
+        A::Error::from(self)
+    }
+}
+
+/// Converts a handler's error into the aggregate's error.
+#[doc(hidden)]
+#[inline]
+pub fn into_aggregate_error<A: Aggregate, E: IntoAggregateError<A>>(error: E) -> A::Error {
+    error.into_aggregate_error()
+}
+
+/// The data of an initial state can be created from nothing.
+#[diagnostic::on_unimplemented(
+    message = "the initial state holds `{Self}`, which must implement `Default`",
+    label = "`{Self}` is not `Default`",
+    note = "an aggregate starts from its `#[initial]` state's `Default::default()`: derive or implement `Default` for `{Self}`, or make another state initial"
+)]
+pub trait InitialData: Sized {
+    /// The state's data before the first event.
+    fn initial_data() -> Self;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Default> InitialData for T {
+    #[inline]
+    fn initial_data() -> Self {
+        T::default()
+    }
 }
 
 /// Compile-time check that an evolve function mirrors a declared arrow.

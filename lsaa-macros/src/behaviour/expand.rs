@@ -39,7 +39,34 @@ fn evolve_impl(input: &Input, evolve: &Evolve) -> TokenStream {
         event,
         to,
         span,
+        broken,
     } = evolve;
+    if *broken {
+        // The signature is already reported. A stand-in keeps the enum's dispatch from also
+        // reporting the arrow as lacking an evolve function; it can never run, since the
+        // crate does not compile.
+        return match to {
+            Some(to) => quote! {
+                #[automatically_derived]
+                impl #p::EvolveArrow<#from, #event, #to> for #aggregate {
+                    fn evolve(_: #from, _: &#event) -> #to {
+                        ::core::unreachable!()
+                    }
+                }
+            },
+            None => quote! {
+                #[automatically_derived]
+                impl<__LsaaTarget> #p::EvolveArrow<#from, #event, __LsaaTarget> for #aggregate {
+                    fn evolve(_: #from, _: &#event) -> __LsaaTarget {
+                        ::core::unreachable!()
+                    }
+                }
+            },
+        };
+    }
+    let Some(to) = to else {
+        return quote!();
+    };
     // rustc puts a failed bound on the span of the type it is about: give the aggregate's
     // name the span of the function's name so the error points at the evolve function.
     let at_fn = syn::Ident::new(&aggregate.to_string(), ident.span());
@@ -58,6 +85,30 @@ fn evolve_impl(input: &Input, evolve: &Evolve) -> TokenStream {
     }
 }
 
+/// `call`, with a handler's error converted into the aggregate's error. The conversion is
+/// spanned at the handler's error type so that a missing `From` points there.
+fn convert_error(input: &Input, handler: &Handler, call: &TokenStream) -> TokenStream {
+    let p = quote!(::lsaa::__private);
+    let aggregate = &input.aggregate;
+    match &handler.error {
+        None => call.clone(),
+        Some(None) => quote!(#call?),
+        Some(Some(error)) => {
+            let convert = quote_spanned! {error.span()=>
+                #p::into_aggregate_error::<#aggregate, #error>(__lsaa_error)
+            };
+            quote! {
+                match #call {
+                    ::core::result::Result::Ok(__lsaa_value) => __lsaa_value,
+                    ::core::result::Result::Err(__lsaa_error) => {
+                        return ::core::result::Result::Err(#convert);
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn handler_impl(input: &Input, handler: &Handler) -> TokenStream {
     let p = quote!(::lsaa::__private);
     let aggregate = &input.aggregate;
@@ -66,30 +117,43 @@ fn handler_impl(input: &Input, handler: &Handler) -> TokenStream {
         state,
         command,
         output,
-        fallible,
         ..
     } = handler;
-    let question = if *fallible { quote!(?) } else { quote!() };
     let body = match output {
         Output::One(event) => {
             let emit = quote_spanned! {event.span()=>
                 #p::emit_one::<#aggregate, #state, #event>(__lsaa_event, __lsaa_out);
             };
+            let call = convert_error(
+                input,
+                handler,
+                &quote!(#aggregate::#ident(__lsaa_state, __lsaa_command)),
+            );
             quote! {
-                let __lsaa_event: #event = #aggregate::#ident(__lsaa_state, __lsaa_command)#question;
+                let __lsaa_event: #event = #call;
                 #emit
             }
         }
-        Output::Nothing => quote! {
-            let _ = __lsaa_out;
-            #aggregate::#ident(__lsaa_state, __lsaa_command)#question;
-        },
-        Output::Emitter => quote! {
-            let mut __lsaa_emit = #p::Emit::<#aggregate, #state>::__new(::core::mem::take(__lsaa_out));
-            let __lsaa_result = #aggregate::#ident(__lsaa_state, __lsaa_command, &mut __lsaa_emit);
-            *__lsaa_out = __lsaa_emit.__into_inner();
-            __lsaa_result #question;
-        },
+        Output::Nothing => {
+            let call = convert_error(
+                input,
+                handler,
+                &quote!(#aggregate::#ident(__lsaa_state, __lsaa_command)),
+            );
+            quote! {
+                let _ = __lsaa_out;
+                #call;
+            }
+        }
+        Output::Emitter => {
+            let call = convert_error(input, handler, &quote!(__lsaa_result));
+            quote! {
+                let mut __lsaa_emit = #p::Emit::<#aggregate, #state>::__new(::core::mem::take(__lsaa_out));
+                let __lsaa_result = #aggregate::#ident(__lsaa_state, __lsaa_command, &mut __lsaa_emit);
+                *__lsaa_out = __lsaa_emit.__into_inner();
+                #call;
+            }
+        }
     };
     let state_check = quote_spanned! {state.span()=>
         const _: () = #p::is_state::<#aggregate, #state>();
@@ -147,7 +211,8 @@ fn command_enum(input: &Input) -> (TokenStream, TokenStream) {
         quote!(match self { #(Self::#idents(_) => #names,)* })
     };
     let vis = &input.command_vis;
-    let debug = crate::machine::transparent_debug(&name, &idents);
+    // Spanned at each command's type, so that a command without `Debug` is reported there.
+    let debug = crate::machine::transparent_debug(&name, &idents, Some(&types));
     let enum_tokens = quote! {
         #[doc = #doc]
         #vis enum #name {

@@ -32,10 +32,13 @@ pub(crate) struct Evolve {
     pub(crate) from: Type,
     /// The event's type.
     pub(crate) event: Type,
-    /// The target state's type.
-    pub(crate) to: Type,
-    /// The signature, for errors about the whole function.
+    /// The target state's type (`None`: missing, already reported).
+    pub(crate) to: Option<Type>,
+    /// The function's name, for errors about the whole function.
     pub(crate) span: Span,
+    /// The signature is malformed (already reported): generate only a stand-in so that the
+    /// arrow does not also report a missing evolve function.
+    pub(crate) broken: bool,
 }
 
 /// `#[command] fn name(state: &S, command: C [, out: &mut Emit<Self, S>]) -> R`.
@@ -50,8 +53,9 @@ pub(crate) struct Handler {
     pub(crate) command_ident: Ident,
     /// How the handler hands over its events.
     pub(crate) output: Output,
-    /// Whether it returns `Result<_, _>`.
-    pub(crate) fallible: bool,
+    /// `Some(E)` when it returns `Result<_, E>`; `Some(None)` for a `Result` whose error type
+    /// is not spelled out (an alias); `None` when infallible.
+    pub(crate) error: Option<Option<Type>>,
 }
 
 /// How a handler emits.
@@ -146,16 +150,16 @@ pub(crate) fn parse(
             continue;
         };
         let is_command = take_command_attr(function, errors);
-        check_plain_fn(function, is_command, errors);
+        let plain = check_plain_fn(function, is_command, errors);
         // The DSL fixes these signatures (state and command by value, state and event by
         // reference), so these lints would only argue with the DSL.
         function.attrs.push(syn::parse_quote!(
             #[allow(clippy::needless_pass_by_value, clippy::trivially_copy_pass_by_ref)]
         ));
         if is_command {
-            handlers.extend(parse_handler(function, errors));
+            handlers.extend(parse_handler(function, errors).filter(|_| plain));
         } else {
-            evolves.extend(parse_evolve(function, errors));
+            evolves.extend(parse_evolve(function, plain, errors));
         }
     }
     Some(Input {
@@ -173,8 +177,8 @@ fn take_command_attr(function: &mut ImplItemFn, errors: &mut Errors) -> bool {
         if !attr.path().is_ident("command") {
             return true;
         }
-        if let Err(error) = attr.meta.require_path_only() {
-            errors.at(error.span(), "`#[command]` takes no arguments");
+        if attr.meta.require_path_only().is_err() {
+            errors.on(&attr.meta, "`#[command]` takes no arguments: write `#[command]`");
         }
         if found {
             errors.on(attr, "duplicate `#[command]`");
@@ -194,14 +198,16 @@ fn role(is_command: bool) -> &'static str {
 }
 
 // Rule: handlers and evolve functions are plain, synchronous, non-generic associated functions.
-fn check_plain_fn(function: &ImplItemFn, is_command: bool, errors: &mut Errors) {
+fn check_plain_fn(function: &ImplItemFn, is_command: bool, errors: &mut Errors) -> bool {
     let sig = &function.sig;
     let role = role(is_command);
+    let mut plain = true;
     if let Some(receiver) = sig.receiver() {
         errors.on(
             receiver,
             format_args!("{role} takes its state as a parameter, not `self`"),
         );
+        plain = false;
     }
     if let Some(asyncness) = &sig.asyncness {
         errors.on(
@@ -210,13 +216,16 @@ fn check_plain_fn(function: &ImplItemFn, is_command: bool, errors: &mut Errors) 
                 "{role} is pure and synchronous: remove `async` and do I/O outside the aggregate"
             ),
         );
+        plain = false;
     }
     if !sig.generics.params.is_empty() {
         errors.on(
             &sig.generics,
             format_args!("{role} cannot have generic parameters"),
         );
+        plain = false;
     }
+    plain
 }
 
 fn typed_inputs(function: &ImplItemFn) -> Vec<&Type> {
@@ -231,68 +240,112 @@ fn typed_inputs(function: &ImplItemFn) -> Vec<&Type> {
         .collect()
 }
 
-fn parse_evolve(function: &ImplItemFn, errors: &mut Errors) -> Option<Evolve> {
+fn tokens(ty: &Type) -> String {
+    quote::ToTokens::to_token_stream(ty).to_string()
+}
+
+fn parse_evolve(function: &ImplItemFn, plain: bool, errors: &mut Errors) -> Option<Evolve> {
     let sig = &function.sig;
     let inputs = typed_inputs(function);
-    let help = "an evolve function takes the source state by value and the event by reference and returns the target state, as in `fn unlock(state: Locked, event: &CoinInserted) -> Unlocked`; mark command handlers `#[command]` and move helpers to another `impl` block";
-    if inputs.len() != 2 || sig.receiver().is_some() {
-        errors.on(
-            &sig.inputs,
-            format_args!("`{}` is not an evolve function: {help}", sig.ident),
-        );
+    if inputs.len() != 2 {
+        // A `self` receiver is already reported; a second message would say the same.
+        if sig.receiver().is_none() {
+            errors.on(
+                &sig.inputs,
+                format_args!(
+                    "`{}` is not an evolve function: an evolve function takes the source state by value and the event by reference and returns the target state, as in `fn {}(state: Locked, event: &CoinInserted) -> Unlocked`; mark command handlers `#[command]` and move helpers to another `impl` block",
+                    sig.ident, sig.ident
+                ),
+            );
+        }
         return None;
     }
-    let mut ok = true;
-    if let Type::Reference(reference) = inputs[0] {
-        errors.on(
-            reference,
-            format_args!(
-                "an evolve function takes the state by value: write `{}`",
-                quote::ToTokens::to_token_stream(&reference.elem)
-            ),
-        );
-        ok = false;
-    }
+    let mut broken = !plain;
+    let from = match inputs[0] {
+        Type::Reference(reference) => {
+            errors.on(
+                reference,
+                format_args!(
+                    "an evolve function takes the state by value: write `{}`",
+                    tokens(&reference.elem)
+                ),
+            );
+            broken = true;
+            (*reference.elem).clone()
+        }
+        other => other.clone(),
+    };
     let event = match inputs[1] {
         Type::Reference(reference) if reference.mutability.is_none() => (*reference.elem).clone(),
+        Type::Reference(reference) => {
+            errors.on(
+                reference,
+                format_args!(
+                    "an evolve function reads the event through a shared reference: write `&{}`",
+                    tokens(&reference.elem)
+                ),
+            );
+            broken = true;
+            (*reference.elem).clone()
+        }
         other => {
             errors.on(
                 other,
-                "an evolve function takes the event by shared reference, as in `event: &CoinInserted`",
+                format_args!(
+                    "an evolve function takes the event by reference: write `&{}`",
+                    tokens(other)
+                ),
             );
-            return None;
+            broken = true;
+            other.clone()
         }
     };
     let to = match &sig.output {
-        ReturnType::Type(_, ty) => (**ty).clone(),
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
         ReturnType::Default => {
             errors.at(
                 sig.paren_token.span.close(),
-                format_args!("`{}` must return the target state: {help}", sig.ident),
+                format_args!(
+                    "`{}` must return the target state, as in `fn {}(state: {}, event: &{}) -> TargetState`",
+                    sig.ident,
+                    sig.ident,
+                    tokens(&from),
+                    tokens(&event)
+                ),
             );
-            return None;
+            broken = true;
+            None
         }
     };
-    ok.then(|| Evolve {
+    Some(Evolve {
         ident: sig.ident.clone(),
-        from: inputs[0].clone(),
+        from,
         event,
         to,
         span: sig.ident.span(),
+        broken,
     })
 }
 
 fn parse_handler(function: &ImplItemFn, errors: &mut Errors) -> Option<Handler> {
     let sig = &function.sig;
     let inputs = typed_inputs(function);
+    let state_hint = inputs
+        .first()
+        .map_or_else(|| "State".to_owned(), |ty| match ty {
+            Type::Reference(r) => tokens(&r.elem),
+            other => tokens(other),
+        });
     if !(2..=3).contains(&inputs.len()) {
-        errors.on(
-            &sig.inputs,
-            format_args!(
-                "`{}` is not a command handler: it takes its state by reference and the command by value, as in `fn push(state: &Unlocked, command: Push) -> Result<PassedThrough, Error>`, plus `out: &mut Emit<Self, Unlocked>` to emit several events",
-                sig.ident
-            ),
-        );
+        if sig.receiver().is_none() {
+            errors.on(
+                &sig.inputs,
+                format_args!(
+                    "`{}` is not a command handler: it takes its state by reference and the command by value, as in `fn {}(state: &{state_hint}, command: Command) -> Result<Event, Error>`, plus `out: &mut Emit<Self, {state_hint}>` to emit several events",
+                    sig.ident, sig.ident
+                ),
+            );
+        }
         return None;
     }
     let state = match inputs[0] {
@@ -301,8 +354,7 @@ fn parse_handler(function: &ImplItemFn, errors: &mut Errors) -> Option<Handler> 
             errors.on(
                 other,
                 format_args!(
-                    "a command handler reads its state through a shared reference: write `&{}`",
-                    quote::ToTokens::to_token_stream(other)
+                    "a command handler reads its state through a shared reference: write `&{state_hint}`"
                 ),
             );
             return None;
@@ -323,18 +375,14 @@ fn parse_handler(function: &ImplItemFn, errors: &mut Errors) -> Option<Handler> 
         return None;
     };
     let has_emitter = inputs.len() == 3;
-    if has_emitter && !matches!(inputs[2], Type::Reference(r) if r.mutability.is_some()) {
-        errors.on(
-            inputs[2],
-            "the third parameter of a command handler is its emitter: `out: &mut Emit<Self, State>`",
-        );
+    if has_emitter && !check_emitter(inputs[2], &state_hint, errors) {
         return None;
     }
-    let (fallible, value) = match &sig.output {
-        ReturnType::Default => (false, None),
-        ReturnType::Type(_, ty) => match result_ok_type(ty) {
-            Some(ok) => (true, Some(ok)),
-            None => (false, Some((**ty).clone())),
+    let (error, value) = match &sig.output {
+        ReturnType::Default => (None, None),
+        ReturnType::Type(_, ty) => match result_types(ty) {
+            Some((ok, error)) => (Some(error), Some(ok)),
+            None => (None, Some((**ty).clone())),
         },
     };
     let value = value.filter(|ty| !is_unit(ty));
@@ -356,12 +404,51 @@ fn parse_handler(function: &ImplItemFn, errors: &mut Errors) -> Option<Handler> 
         command,
         command_ident,
         output,
-        fallible,
+        error,
     })
 }
 
-/// `T` of a `Result<T, E>` return type (`Result` spelled as such, however qualified).
-fn result_ok_type(ty: &Type) -> Option<Type> {
+// Rule: a handler's emitter is `&mut Emit<Self, S>` for its own state `S`.
+fn check_emitter(ty: &Type, state: &str, errors: &mut Errors) -> bool {
+    let expected = format!("`out: &mut Emit<Self, {state}>`");
+    let Type::Reference(reference) = ty else {
+        errors.on(
+            ty,
+            format_args!("the third parameter of a handler of `{state}` is its emitter: {expected}"),
+        );
+        return false;
+    };
+    if reference.mutability.is_none() {
+        errors.on(
+            ty,
+            format_args!("the emitter is borrowed mutably: {expected}"),
+        );
+        return false;
+    }
+    if let Type::Path(path) = &*reference.elem {
+        if let Some(last) = path.path.segments.last() {
+            if let PathArguments::AngleBracketed(args) = &last.arguments {
+                if let Some(GenericArgument::Type(emit_state)) = args.args.iter().nth(1) {
+                    if tokens(emit_state) != state {
+                        errors.on(
+                            emit_state,
+                            format_args!(
+                                "a handler of `{state}` emits for `{state}`, not `{}`: {expected}",
+                                tokens(emit_state)
+                            ),
+                        );
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+    true
+}
+
+/// `T` and `E` of a `Result<T, E>` return type (`Result` spelled as such, however qualified);
+/// `E` is `None` for a one-argument alias such as `io::Result<T>`.
+fn result_types(ty: &Type) -> Option<(Type, Option<Type>)> {
     let Type::Path(path) = ty else {
         return None;
     };
@@ -372,10 +459,12 @@ fn result_ok_type(ty: &Type) -> Option<Type> {
     let PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
-    match args.args.first()? {
-        GenericArgument::Type(ok) => Some(ok.clone()),
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty.clone()),
         _ => None,
-    }
+    });
+    let ok = types.next()?;
+    Some((ok, types.next()))
 }
 
 fn is_unit(ty: &Type) -> bool {

@@ -16,7 +16,10 @@ use crate::suggest;
 
 /// Validates `input` and lowers it into a [`Machine`], or `None` when nothing can be generated.
 pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Machine> {
-    check_no_generics(input, errors);
+    if !check_no_generics(input, errors) {
+        // Every generated impl would need the parameters: generate nothing.
+        return None;
+    }
     if input.variants.is_empty() {
         errors.on(
             &input.item.ident,
@@ -25,7 +28,6 @@ pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Machine> {
                 input.item.ident
             ),
         );
-        return None;
     }
     let shared_types = check_distinct_state_types(input, errors);
     let events = resolve_events(input, errors);
@@ -47,11 +49,12 @@ pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Machine> {
     for index in shared_types {
         states[index].data = StateData::Unsupported;
     }
-    let before = errors.count();
     let (initial, initial_span) = check_one_initial(input, errors);
     let arrows = resolve_arrows(input, &events, errors);
-    // The graph checks below would only repeat a name or initial-state error in other words.
-    let graph_is_sound_to_check = errors.count() == before;
+    // After any error so far the table may be missing arrows: the graph checks below would
+    // only repeat that error in other words, and the generated code must not insist on the
+    // arrows it could not read.
+    let incomplete = errors.count() > 0;
     let machine = Machine {
         ident: input.item.ident.clone(),
         vis: input.item.vis.clone(),
@@ -62,9 +65,10 @@ pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Machine> {
         arrows,
         initial,
         initial_span,
+        incomplete,
     };
     check_terminal_has_no_arrows(&machine, errors);
-    if graph_is_sound_to_check {
+    if !incomplete {
         if !input.args.allow.unreachable.is_present() {
             check_reachable(&machine, errors);
         }
@@ -84,9 +88,10 @@ fn format_ident_suffix(ident: &Ident, suffix: &str) -> Ident {
 
 // Rule: the aggregate enum has no generic parameters (its states, events and the generated
 // trait impls are concrete types).
-fn check_no_generics(input: &Input, errors: &mut Errors) {
+fn check_no_generics(input: &Input, errors: &mut Errors) -> bool {
     let generics = &input.item.generics;
-    if !generics.params.is_empty() || generics.where_clause.is_some() {
+    let concrete = generics.params.is_empty() && generics.where_clause.is_none();
+    if !concrete {
         errors.on(
             generics,
             format_args!(
@@ -95,6 +100,7 @@ fn check_no_generics(input: &Input, errors: &mut Errors) {
             ),
         );
     }
+    concrete
 }
 
 // Rule: each state holds its own type, so that a handler's state parameter names one state.
@@ -145,11 +151,25 @@ fn resolve_events(input: &Input, errors: &mut Errors) -> Vec<EventRef> {
             );
             continue;
         }
-        if events.iter().any(|e| e.ident == segment.ident) {
-            errors.on(
-                path,
-                format_args!("event `{}` is listed twice in `events(...)`", segment.ident),
+        if let Some(first) = events.iter().find(|e| e.ident == segment.ident) {
+            let (first_path, this_path) = (
+                first.path.to_token_stream().to_string().replace(' ', ""),
+                path.to_token_stream().to_string().replace(' ', ""),
             );
+            if first_path == this_path {
+                errors.on(
+                    path,
+                    format_args!("event `{}` is listed twice in `events(...)`", segment.ident),
+                );
+            } else {
+                errors.on(
+                    path,
+                    format_args!(
+                        "events `{first_path}` and `{this_path}` both end in `{}`, which names their variant in `{}Event`: rename one of the types",
+                        segment.ident, input.item.ident
+                    ),
+                );
+            }
             continue;
         }
         events.push(EventRef {
@@ -178,6 +198,8 @@ fn check_one_initial(input: &Input, errors: &mut Errors) -> (usize, Span) {
         .filter_map(|(i, v)| v.initial.first().map(|span| (i, *span)))
         .collect();
     match marked.as_slice() {
+        // No states at all is reported on its own.
+        [] if input.variants.is_empty() => (0, input.item.ident.span()),
         [] => {
             errors.on(
                 &input.item.ident,

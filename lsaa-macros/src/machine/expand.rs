@@ -99,7 +99,7 @@ fn unit_state_markers(machine: &Machine) -> TokenStream {
             let doc = format!(
                 "The data-less state `{ident}` of [`{aggregate}`], as a type: handlers and evolve functions of this state take it."
             );
-            quote! {
+            quote_spanned! {ident.span()=>
                 #[doc = #doc]
                 #[derive(
                     ::core::fmt::Debug,
@@ -129,7 +129,7 @@ fn event_enum(machine: &Machine) -> TokenStream {
         quote!(#[doc = #doc] #ident(#path))
     });
     let idents: Vec<_> = machine.events.iter().map(|e| &e.ident).collect();
-    let debug = transparent_debug(name, &idents);
+    let debug = transparent_debug(name, &idents, None);
     quote! {
         #[doc = #doc]
         #[derive(::core::clone::Clone, ::core::cmp::PartialEq)]
@@ -144,11 +144,24 @@ fn event_enum(machine: &Machine) -> TokenStream {
 
 /// `Debug` that prints the wrapped value alone: `CoinInserted { cents: 50 }`, not
 /// `CoinInserted(CoinInserted { cents: 50 })`.
-pub(crate) fn transparent_debug(name: &syn::Ident, variants: &[&syn::Ident]) -> TokenStream {
+pub(crate) fn transparent_debug(
+    name: &syn::Ident,
+    variants: &[&syn::Ident],
+    spans_from: Option<&[&syn::Type]>,
+) -> TokenStream {
     let body = if variants.is_empty() {
         quote!(match *self {})
     } else {
-        quote!(match self { #(Self::#variants(__lsaa_inner) => ::core::fmt::Debug::fmt(__lsaa_inner, __lsaa_f),)* })
+        let arms = variants.iter().enumerate().map(|(i, variant)| {
+            let span = spans_from
+                .and_then(|types| types.get(i))
+                .map_or_else(proc_macro2::Span::call_site, |ty| {
+                    syn::spanned::Spanned::span(ty)
+                });
+            let call = quote_spanned!(span=> ::core::fmt::Debug::fmt(__lsaa_inner, __lsaa_f));
+            quote!(Self::#variant(__lsaa_inner) => #call,)
+        });
+        quote!(match self { #(#arms)* })
     };
     quote! {
         #[automatically_derived]
@@ -199,8 +212,8 @@ fn event_impls(machine: &Machine) -> TokenStream {
                 "events `{}` and `{}` of `{aggregate_name}` are stored under the same name: give one of them another `#[event(name = \"...\")]`",
                 a.ident, b.ident
             );
-            distinct_names.push(quote! {
-                ::core::assert!(!#p::const_str_eq(<#pa as #p::Event>::NAME, <#pb as #p::Event>::NAME), #message);
+            distinct_names.push(quote_spanned! {syn::spanned::Spanned::span(pb)=>
+                const _: () = ::core::assert!(!#p::const_str_eq(<#pa as #p::Event>::NAME, <#pb as #p::Event>::NAME), #message);
             });
         }
     }
@@ -258,9 +271,7 @@ fn event_impls(machine: &Machine) -> TokenStream {
 
         #serde
 
-        const _: () = {
-            #(#distinct_names)*
-        };
+        #(#distinct_names)*
     }
 }
 
@@ -317,22 +328,7 @@ fn aggregate_impl(machine: &Machine) -> TokenStream {
         quote!(#p::Arrow { from: #from, event: #event, to: #to })
     });
 
-    let initial_state = &machine.states[machine.initial];
-    let initial_ident = &initial_state.ident;
-    let initial = match &initial_state.data {
-        StateData::Tuple(ty) => {
-            quote_spanned!(machine.initial_span=> Self::#initial_ident(<#ty as ::core::default::Default>::default()))
-        }
-        StateData::Unit | StateData::Unsupported => quote!(Self::#initial_ident),
-    };
-    let initial = if matches!(initial_state.data, StateData::Unsupported) {
-        // Already reported; the variant's shape is unknown, so no value can be built.
-        quote!(::core::unreachable!(
-            "lsaa: the initial state of this aggregate failed to compile"
-        ))
-    } else {
-        initial
-    };
+    let initial = initial_value(machine);
 
     let state_idents: Vec<_> = machine.states.iter().map(|s| &s.ident).collect();
     let state_names: Vec<String> = state_idents.iter().map(ToString::to_string).collect();
@@ -370,7 +366,7 @@ fn aggregate_impl(machine: &Machine) -> TokenStream {
             }
 
             fn state_name(&self) -> &'static str {
-                match self {
+                match *self {
                     #(Self::#state_idents { .. } => #state_names,)*
                 }
             }
@@ -393,6 +389,27 @@ fn aggregate_impl(machine: &Machine) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+/// `Self::Initial(<Data as InitialData>::initial_data())`, spanned at `#[initial]`.
+fn initial_value(machine: &Machine) -> TokenStream {
+    let p = quote!(::lsaa::__private);
+    match machine.states.get(machine.initial) {
+        Some(state) => {
+            let ident = &state.ident;
+            match &state.data {
+                StateData::Tuple(ty) => quote_spanned! {machine.initial_span=>
+                    Self::#ident(<#ty as #p::InitialData>::initial_data())
+                },
+                StateData::Unit => quote!(Self::#ident),
+                // Already reported; no value of an unknown shape can be built, and the crate
+                // does not compile, so this never runs.
+                StateData::Unsupported => quote!(::core::unreachable!()),
+            }
+        }
+        // No states: already reported; same reasoning.
+        None => quote!(::core::unreachable!()),
     }
 }
 
@@ -485,7 +502,15 @@ fn arrow_impls(machine: &Machine) -> TokenStream {
     let p = quote!(::lsaa::__private);
     let aggregate = &machine.ident;
     let event_enum = &machine.event_enum;
-    machine
+    // With errors already reported, any evolve function is accepted: the table may lack the
+    // arrow it mirrors, and saying so again would only repeat the first error.
+    let accept_any = machine.incomplete.then(|| {
+        quote! {
+            #[automatically_derived]
+            impl<__LsaaS, __LsaaE, __LsaaT> #p::HasArrow<__LsaaS, __LsaaE, __LsaaT> for #aggregate {}
+        }
+    });
+    let per_arrow: TokenStream = machine
         .arrows
         .iter()
         .filter_map(|arrow| {
@@ -493,6 +518,14 @@ fn arrow_impls(machine: &Machine) -> TokenStream {
             let to = machine.states[arrow.to].data_type()?;
             let event = &machine.events[arrow.event];
             let (path, ident) = (&event.path, &event.ident);
+            let has_arrow = if machine.incomplete {
+                quote!()
+            } else {
+                quote! {
+                    #[automatically_derived]
+                    impl #p::HasArrow<#from, #path, #to> for #aggregate {}
+                }
+            };
             Some(quote! {
                 #[automatically_derived]
                 impl #p::EmittableIn<#aggregate, #from> for #path {
@@ -502,9 +535,9 @@ fn arrow_impls(machine: &Machine) -> TokenStream {
                     }
                 }
 
-                #[automatically_derived]
-                impl #p::HasArrow<#from, #path, #to> for #aggregate {}
+                #has_arrow
             })
         })
-        .collect()
+        .collect();
+    quote!(#accept_any #per_arrow)
 }

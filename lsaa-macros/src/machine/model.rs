@@ -23,6 +23,9 @@ pub(crate) struct Machine {
     pub(crate) initial: usize,
     /// Span of the `#[initial]` marker, for errors about the initial state's data.
     pub(crate) initial_span: Span,
+    /// Errors were reported before the graph checks: the table may lack arrows, so the
+    /// generated code accepts any evolve function rather than report it again.
+    pub(crate) incomplete: bool,
 }
 
 /// One state.

@@ -186,7 +186,10 @@ pub(crate) fn parse(args: TokenStream, mut item: ItemEnum, errors: &mut Errors) 
         if let Some((_, discriminant)) = &variant.discriminant {
             errors.on(
                 discriminant,
-                "state variants cannot have explicit discriminants",
+                format_args!(
+                    "state `{}` cannot have an explicit discriminant: states are identified by name",
+                    variant.ident
+                ),
             );
         }
         variants.push(VariantIn {
@@ -234,8 +237,8 @@ fn take_marker(attrs: &mut Vec<Attribute>, name: &str, errors: &mut Errors) -> V
         if !attr.path().is_ident(name) {
             return true;
         }
-        if let Err(error) = attr.meta.require_path_only() {
-            errors.at(error.span(), format_args!("`#[{name}]` takes no arguments"));
+        if attr.meta.require_path_only().is_err() {
+            errors.on(&attr.meta, format_args!("`#[{name}]` takes no arguments: write `#[{name}]`"));
         }
         if !spans.is_empty() {
             errors.on(attr, format_args!("duplicate `#[{name}]` on one state"));
