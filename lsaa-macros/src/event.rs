@@ -20,10 +20,20 @@ struct EventInput {
     generics: syn::Generics,
     /// `name = "..."`: the stable storage name; default: the type's name.
     #[darling(default)]
-    name: Option<syn::Expr>,
+    name: Option<Verbatim>,
     /// `version = N`: the payload's schema version, from 1; default: 1.
     #[darling(default)]
-    version: Option<syn::Expr>,
+    version: Option<Verbatim>,
+}
+
+/// An option's value exactly as written. darling would parse the contents of a string
+/// literal as an expression for `syn::Expr`; the checks below want the literal itself.
+struct Verbatim(syn::Expr);
+
+impl darling::FromMeta for Verbatim {
+    fn from_expr(expr: &syn::Expr) -> darling::Result<Self> {
+        Ok(Self(expr.clone()))
+    }
 }
 
 /// Expands `#[derive(Event)]`.
@@ -76,7 +86,7 @@ fn check(input: &EventInput, errors: &mut Errors) -> (String, u32) {
         );
     }
     // Rule: the storage name is a non-blank string literal without surrounding white space.
-    let name = match &input.name {
+    let name = match input.name.as_ref().map(|v| &v.0) {
         Some(syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(name),
             ..
@@ -100,7 +110,7 @@ fn check(input: &EventInput, errors: &mut Errors) -> (String, u32) {
         None => input.ident.to_string(),
     };
     // Rule: schema versions are integers from 1.
-    let version = match &input.version {
+    let version = match input.version.as_ref().map(|v| &v.0) {
         Some(syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Int(int),
             ..
