@@ -41,7 +41,7 @@ pub use uuid::Uuid;
 pub mod __private {
     pub use crate::event::{EventVisitor, const_str_eq, unknown_event};
     pub use crate::transition::{
-        InitialData, IntoAggregateError, assert_arrow, emit_one, into_aggregate_error, is_state,
+        InitialData, IntoAggregateError, assert_arrow, emit_one, into_aggregate_error,
     };
     pub use serde;
 }

@@ -8,7 +8,7 @@
 
 use std::marker::PhantomData;
 
-use crate::aggregate::{Aggregate, StateOf};
+use crate::aggregate::Aggregate;
 
 /// Event `Self` labels an arrow out of state `S` of aggregate `A`.
 #[diagnostic::on_unimplemented(
@@ -169,7 +169,3 @@ impl<T: Default> InitialData for T {
 #[inline]
 pub const fn assert_arrow<A: HasArrow<S, E, T>, S, E, T>() {}
 
-/// Compile-time check that a handler's state type is a state of `A`.
-#[doc(hidden)]
-#[inline]
-pub const fn is_state<A, S: StateOf<A>>() {}

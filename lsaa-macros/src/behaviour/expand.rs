@@ -155,11 +155,9 @@ fn handler_impl(input: &Input, handler: &Handler) -> TokenStream {
             }
         }
     };
-    let state_check = quote_spanned! {state.span()=>
-        const _: () = #p::is_state::<#aggregate, #state>();
-    };
+    // Whether `state` is a state of the aggregate is checked where the dispatch projects
+    // onto it (`StateOf::project`), spanned at the user's type: once is enough.
     quote! {
-        #state_check
         #[automatically_derived]
         impl #p::HandledIn<#aggregate, #state> for #command {
             #[inline]

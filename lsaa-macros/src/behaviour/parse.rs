@@ -433,7 +433,7 @@ fn check_emitter(ty: &Type, state: &str, errors: &mut Errors) -> bool {
                         errors.on(
                             emit_state,
                             format_args!(
-                                "a handler of `{state}` emits for `{state}`, not `{}`: {expected}",
+                                "a handler of state `{state}` emits through `Emit<Self, {state}>`, not `Emit<Self, {}>`: {expected}",
                                 tokens(emit_state)
                             ),
                         );

@@ -2,7 +2,7 @@
 //! no user errors.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{ItemEnum, parse_quote};
 
 use super::model::{Machine, StateData};
@@ -96,6 +96,9 @@ fn unit_state_markers(machine: &Machine) -> TokenStream {
         .filter(|s| matches!(s.data, StateData::Unit))
         .map(|state| {
             let ident = &state.ident;
+            // The whole item takes the variant's span, so that a clash with another item of
+            // the same name points at the variant.
+            let vis = respan(vis.to_token_stream(), ident.span());
             let doc = format!(
                 "The data-less state `{ident}` of [`{aggregate}`], as a type: handlers and evolve functions of this state take it."
             );
@@ -112,6 +115,16 @@ fn unit_state_markers(machine: &Machine) -> TokenStream {
                 )]
                 #vis struct #ident;
             }
+        })
+        .collect()
+}
+
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
         })
         .collect()
 }

@@ -141,7 +141,7 @@ pub(crate) fn parse(args: TokenStream, mut item: ItemEnum, errors: &mut Errors) 
             Ok(args) => args,
             Err(error) => {
                 errors.push_darling(error);
-                Args::default()
+                lenient_args(&list)
             }
         },
         Err(error) => {
@@ -208,6 +208,44 @@ pub(crate) fn parse(args: TokenStream, mut item: ItemEnum, errors: &mut Errors) 
         variants,
         shared_rows,
     }
+}
+
+/// The arguments again, keeping only the first occurrence of each known key, so that one bad
+/// key does not also lose `events(...)` and report a cascade of missing names.
+fn lenient_args(list: &[NestedMeta]) -> Args {
+    let mut seen: Vec<String> = Vec::new();
+    let kept: Vec<NestedMeta> = list
+        .iter()
+        .filter(|item| {
+            let NestedMeta::Meta(meta) = item else {
+                return false;
+            };
+            let key = meta
+                .path()
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            if !["events", "error", "allow"].contains(&key.as_str()) || seen.contains(&key) {
+                return false;
+            }
+            seen.push(key);
+            true
+        })
+        .cloned()
+        .collect();
+    Args::from_list(&kept).unwrap_or_else(|_| {
+        // A known key with a bad value: keep what parses on its own.
+        let events = kept.iter().find_map(|item| match item {
+            NestedMeta::Meta(meta) if meta.path().is_ident("events") => {
+                PathList::from_meta(meta).ok()
+            }
+            _ => None,
+        });
+        Args {
+            events,
+            ..Args::default()
+        }
+    })
 }
 
 /// Removes every `#[on(...)]` from `attrs` and parses its rows.
