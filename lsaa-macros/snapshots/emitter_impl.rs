@@ -23,7 +23,6 @@ impl ::core::fmt::Debug for BasketCommand {
     }
 }
 const _: () = {
-    const _: () = ::lsaa::__private::is_state::<Basket, Open>();
     #[automatically_derived]
     impl ::lsaa::__private::HandledIn<Basket, Open> for Remove {
         #[inline]

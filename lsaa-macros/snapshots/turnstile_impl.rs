@@ -87,7 +87,6 @@ const _: () = {
             Turnstile::lock(__lsaa_state, __lsaa_event)
         }
     }
-    const _: () = ::lsaa::__private::is_state::<Turnstile, Locked>();
     #[automatically_derived]
     impl ::lsaa::__private::HandledIn<Turnstile, Locked> for InsertCoin {
         #[inline]
@@ -123,7 +122,6 @@ const _: () = {
             ::core::result::Result::Ok(())
         }
     }
-    const _: () = ::lsaa::__private::is_state::<Turnstile, Unlocked>();
     #[automatically_derived]
     impl ::lsaa::__private::HandledIn<Turnstile, Unlocked> for Push {
         #[inline]
