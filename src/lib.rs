@@ -123,17 +123,32 @@ pub use lsaa_macros::aggregate;
 /// aggregate stored under the same name fail to compile where the aggregate is declared.
 pub use lsaa_macros::Event;
 pub use lsaa_runtime::{
-    Aggregate, Arrow, CommandError, CommandSet, Decide, Emit, EmittableIn, Event, EventSet,
-    EvolveArrow, Graph, HandledIn, HasArrow, IllegalTransition, InState, ReplayError, StateInfo,
-    StateOf, testing,
+    Aggregate, Appended, Arrow, AsOf, CommandError, CommandSet, Decide, DecodeError, Emit,
+    EmittableIn, Event, EventSet, EventStore, EvolveArrow, Executed, ExpectedVersion, Graph,
+    HandledIn, HasArrow, IllegalTransition, InState, Loaded, MemoryStore, Metadata, NewEvent,
+    Recorded, RecordedEvent, ReplayError, Repository, RepositoryError, RetryPolicy, Snapshot,
+    SnapshotPolicy, StateInfo, StateOf, StoreError, StreamId, StreamRange, Timestamp, Upcasters,
+    Uuid, clock, codec, store, testing,
 };
+
+/// The embedded event store: one SQLite file (feature `sqlite`, on by default).
+#[cfg(feature = "sqlite")]
+pub use lsaa_runtime::SqliteStore;
+
+/// The PostgreSQL event store (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub use lsaa_runtime::{PostgresOptions, PostgresStore};
 
 /// The names most programs need: `use lsaa::prelude::*;`.
 pub mod prelude {
     pub use crate::testing::Scenario as _;
     pub use crate::{
-        Aggregate, CommandError, Decide, Emit, Event, EventSet, InState, StateOf, aggregate,
+        Aggregate, AsOf, CommandError, Decide, Emit, Event, EventSet, EventStore, InState,
+        MemoryStore, Metadata, Repository, StateOf, StreamRange, Timestamp, aggregate,
     };
+
+    #[cfg(feature = "sqlite")]
+    pub use crate::SqliteStore;
 }
 
 /// Paths used by the code that the macros generate. Not part of the public API: no stability

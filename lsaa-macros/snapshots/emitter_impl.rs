@@ -61,6 +61,19 @@ const _: () = {
         }
     }
     #[automatically_derived]
+    impl ::core::clone::Clone for BasketCommand
+    where
+        for<'__lsaa> Remove: ::core::clone::Clone,
+    {
+        fn clone(&self) -> Self {
+            match self {
+                Self::Remove(__lsaa_command) => {
+                    Self::Remove(::core::clone::Clone::clone(__lsaa_command))
+                }
+            }
+        }
+    }
+    #[automatically_derived]
     impl ::core::convert::From<Remove> for BasketCommand {
         #[inline]
         fn from(__lsaa_command: Remove) -> Self {

@@ -148,6 +148,23 @@ const _: () = {
         }
     }
     #[automatically_derived]
+    impl ::core::clone::Clone for TurnstileCommand
+    where
+        for<'__lsaa> InsertCoin: ::core::clone::Clone,
+        for<'__lsaa> Push: ::core::clone::Clone,
+    {
+        fn clone(&self) -> Self {
+            match self {
+                Self::InsertCoin(__lsaa_command) => {
+                    Self::InsertCoin(::core::clone::Clone::clone(__lsaa_command))
+                }
+                Self::Push(__lsaa_command) => {
+                    Self::Push(::core::clone::Clone::clone(__lsaa_command))
+                }
+            }
+        }
+    }
+    #[automatically_derived]
     impl ::core::convert::From<InsertCoin> for TurnstileCommand {
         #[inline]
         fn from(__lsaa_command: InsertCoin) -> Self {

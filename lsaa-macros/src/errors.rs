@@ -77,7 +77,13 @@ mod tests {
             rustc_style("Unknown field: `eror`. Did you mean `error`?"),
             "unknown key `eror`; did you mean `error`?"
         );
-        assert_eq!(rustc_style("Duplicate field `name`"), "duplicate key `name`");
-        assert_eq!(rustc_style("Unexpected type `path`."), "unexpected type `path`");
+        assert_eq!(
+            rustc_style("Duplicate field `name`"),
+            "duplicate key `name`"
+        );
+        assert_eq!(
+            rustc_style("Unexpected type `path`."),
+            "unexpected type `path`"
+        );
     }
 }

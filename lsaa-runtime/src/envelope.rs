@@ -67,11 +67,9 @@ impl Timestamp {
     pub fn from_system_time(time: SystemTime) -> Self {
         match time.duration_since(UNIX_EPOCH) {
             Ok(after) => Self(i64::try_from(after.as_micros()).unwrap_or(i64::MAX)),
-            Err(before) => Self(
-                i64::try_from(before.duration().as_micros())
-                    .map(|m| -m)
-                    .unwrap_or(i64::MIN),
-            ),
+            Err(before) => {
+                Self(i64::try_from(before.duration().as_micros()).map_or(i64::MIN, |m| -m))
+            }
         }
     }
 

@@ -28,6 +28,10 @@ pub use graph::{Arrow, Graph, StateInfo};
 pub use repository::{
     AsOf, Executed, Loaded, Recorded, Repository, RepositoryError, RetryPolicy, SnapshotPolicy,
 };
+#[cfg(feature = "postgres")]
+pub use store::postgres::{PostgresOptions, PostgresStore};
+#[cfg(feature = "sqlite")]
+pub use store::sqlite::SqliteStore;
 pub use store::{
     Appended, EventStore, ExpectedVersion, Snapshot, StoreError, StreamRange, memory::MemoryStore,
 };

@@ -168,4 +168,3 @@ impl<T: Default> InitialData for T {
 #[doc(hidden)]
 #[inline]
 pub const fn assert_arrow<A: HasArrow<S, E, T>, S, E, T>() {}
-

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::parse::{Evolve, Handler, Input, Output};
+use super::parse::{Evolve, Failure, Handler, Input, Output};
 
 /// The user's impl block followed by everything generated for it.
 pub(crate) fn expand(input: &Input) -> TokenStream {
@@ -45,23 +45,24 @@ fn evolve_impl(input: &Input, evolve: &Evolve) -> TokenStream {
         // The signature is already reported. A stand-in keeps the enum's dispatch from also
         // reporting the arrow as lacking an evolve function; it can never run, since the
         // crate does not compile.
-        return match to {
-            Some(to) => quote! {
+        return if let Some(to) = to {
+            quote! {
                 #[automatically_derived]
                 impl #p::EvolveArrow<#from, #event, #to> for #aggregate {
                     fn evolve(_: #from, _: &#event) -> #to {
                         ::core::unreachable!()
                     }
                 }
-            },
-            None => quote! {
+            }
+        } else {
+            quote! {
                 #[automatically_derived]
                 impl<__LsaaTarget> #p::EvolveArrow<#from, #event, __LsaaTarget> for #aggregate {
                     fn evolve(_: #from, _: &#event) -> __LsaaTarget {
                         ::core::unreachable!()
                     }
                 }
-            },
+            }
         };
     }
     let Some(to) = to else {
@@ -91,9 +92,9 @@ fn convert_error(input: &Input, handler: &Handler, call: &TokenStream) -> TokenS
     let p = quote!(::lsaa::__private);
     let aggregate = &input.aggregate;
     match &handler.error {
-        None => call.clone(),
-        Some(None) => quote!(#call?),
-        Some(Some(error)) => {
+        Failure::Never => call.clone(),
+        Failure::Unnamed => quote!(#call?),
+        Failure::With(error) => {
             let convert = quote_spanned! {error.span()=>
                 #p::into_aggregate_error::<#aggregate, #error>(__lsaa_error)
             };
@@ -218,7 +219,26 @@ fn command_enum(input: &Input) -> (TokenStream, TokenStream) {
         }
         #debug
     };
+    let clone_body = if idents.is_empty() {
+        quote!(match *self {})
+    } else {
+        quote!(match self {
+            #(Self::#idents(__lsaa_command) => Self::#idents(::core::clone::Clone::clone(__lsaa_command)),)*
+        })
+    };
     let impls = quote! {
+        // `Clone` when every command is `Clone` (the repository retries with a clone). The
+        // higher-ranked bounds keep the impl from being an error when one is not.
+        #[automatically_derived]
+        impl ::core::clone::Clone for #name
+        where
+            #(for<'__lsaa> #types: ::core::clone::Clone,)*
+        {
+            fn clone(&self) -> Self {
+                #clone_body
+            }
+        }
+
         #(
             #[automatically_derived]
             impl ::core::convert::From<#types> for #name {

@@ -53,9 +53,18 @@ pub(crate) struct Handler {
     pub(crate) command_ident: Ident,
     /// How the handler hands over its events.
     pub(crate) output: Output,
-    /// `Some(E)` when it returns `Result<_, E>`; `Some(None)` for a `Result` whose error type
-    /// is not spelled out (an alias); `None` when infallible.
-    pub(crate) error: Option<Option<Type>>,
+    /// What it returns on failure.
+    pub(crate) error: Failure,
+}
+
+/// How a handler fails.
+pub(crate) enum Failure {
+    /// It cannot: it returns the event (or nothing) directly.
+    Never,
+    /// It returns `Result<_, E>` with this `E`.
+    With(Box<Type>),
+    /// It returns a `Result` alias whose error type is not spelled out.
+    Unnamed,
 }
 
 /// How a handler emits.
@@ -178,7 +187,10 @@ fn take_command_attr(function: &mut ImplItemFn, errors: &mut Errors) -> bool {
             return true;
         }
         if attr.meta.require_path_only().is_err() {
-            errors.on(&attr.meta, "`#[command]` takes no arguments: write `#[command]`");
+            errors.on(
+                &attr.meta,
+                "`#[command]` takes no arguments: write `#[command]`",
+            );
         }
         if found {
             errors.on(attr, "duplicate `#[command]`");
@@ -330,12 +342,13 @@ fn parse_evolve(function: &ImplItemFn, plain: bool, errors: &mut Errors) -> Opti
 fn parse_handler(function: &ImplItemFn, errors: &mut Errors) -> Option<Handler> {
     let sig = &function.sig;
     let inputs = typed_inputs(function);
-    let state_hint = inputs
-        .first()
-        .map_or_else(|| "State".to_owned(), |ty| match ty {
+    let state_hint = inputs.first().map_or_else(
+        || "State".to_owned(),
+        |ty| match ty {
             Type::Reference(r) => tokens(&r.elem),
             other => tokens(other),
-        });
+        },
+    );
     if !(2..=3).contains(&inputs.len()) {
         if sig.receiver().is_none() {
             errors.on(
@@ -379,10 +392,11 @@ fn parse_handler(function: &ImplItemFn, errors: &mut Errors) -> Option<Handler> 
         return None;
     }
     let (error, value) = match &sig.output {
-        ReturnType::Default => (None, None),
+        ReturnType::Default => (Failure::Never, None),
         ReturnType::Type(_, ty) => match result_types(ty) {
-            Some((ok, error)) => (Some(error), Some(ok)),
-            None => (None, Some((**ty).clone())),
+            Some((ok, Some(error))) => (Failure::With(Box::new(error)), Some(ok)),
+            Some((ok, None)) => (Failure::Unnamed, Some(ok)),
+            None => (Failure::Never, Some((**ty).clone())),
         },
     };
     let value = value.filter(|ty| !is_unit(ty));
@@ -414,7 +428,9 @@ fn check_emitter(ty: &Type, state: &str, errors: &mut Errors) -> bool {
     let Type::Reference(reference) = ty else {
         errors.on(
             ty,
-            format_args!("the third parameter of a handler of `{state}` is its emitter: {expected}"),
+            format_args!(
+                "the third parameter of a handler of `{state}` is its emitter: {expected}"
+            ),
         );
         return false;
     };
@@ -425,23 +441,20 @@ fn check_emitter(ty: &Type, state: &str, errors: &mut Errors) -> bool {
         );
         return false;
     }
-    if let Type::Path(path) = &*reference.elem {
-        if let Some(last) = path.path.segments.last() {
-            if let PathArguments::AngleBracketed(args) = &last.arguments {
-                if let Some(GenericArgument::Type(emit_state)) = args.args.iter().nth(1) {
-                    if tokens(emit_state) != state {
-                        errors.on(
-                            emit_state,
-                            format_args!(
-                                "a handler of state `{state}` emits through `Emit<Self, {state}>`, not `Emit<Self, {}>`: {expected}",
-                                tokens(emit_state)
-                            ),
-                        );
-                        return false;
-                    }
-                }
-            }
-        }
+    if let Type::Path(path) = &*reference.elem
+        && let Some(last) = path.path.segments.last()
+        && let PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(GenericArgument::Type(emit_state)) = args.args.iter().nth(1)
+        && tokens(emit_state) != state
+    {
+        errors.on(
+            emit_state,
+            format_args!(
+                "a handler of state `{state}` emits through `Emit<Self, {state}>`, not `Emit<Self, {}>`: {expected}",
+                tokens(emit_state)
+            ),
+        );
+        return false;
     }
     true
 }

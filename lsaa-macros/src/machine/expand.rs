@@ -408,21 +408,19 @@ fn aggregate_impl(machine: &Machine) -> TokenStream {
 /// `Self::Initial(<Data as InitialData>::initial_data())`, spanned at `#[initial]`.
 fn initial_value(machine: &Machine) -> TokenStream {
     let p = quote!(::lsaa::__private);
-    match machine.states.get(machine.initial) {
-        Some(state) => {
-            let ident = &state.ident;
-            match &state.data {
-                StateData::Tuple(ty) => quote_spanned! {machine.initial_span=>
-                    Self::#ident(<#ty as #p::InitialData>::initial_data())
-                },
-                StateData::Unit => quote!(Self::#ident),
-                // Already reported; no value of an unknown shape can be built, and the crate
-                // does not compile, so this never runs.
-                StateData::Unsupported => quote!(::core::unreachable!()),
-            }
-        }
-        // No states: already reported; same reasoning.
-        None => quote!(::core::unreachable!()),
+    let Some(state) = machine.states.get(machine.initial) else {
+        // No states: already reported; the crate does not compile, so this never runs.
+        return quote!(::core::unreachable!());
+    };
+    let ident = &state.ident;
+    match &state.data {
+        StateData::Tuple(ty) => quote_spanned! {machine.initial_span=>
+            Self::#ident(<#ty as #p::InitialData>::initial_data())
+        },
+        StateData::Unit => quote!(Self::#ident),
+        // Already reported; no value of an unknown shape can be built, and the crate does not
+        // compile, so this never runs.
+        StateData::Unsupported => quote!(::core::unreachable!()),
     }
 }
 

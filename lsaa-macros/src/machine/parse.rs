@@ -276,7 +276,10 @@ fn take_marker(attrs: &mut Vec<Attribute>, name: &str, errors: &mut Errors) -> V
             return true;
         }
         if attr.meta.require_path_only().is_err() {
-            errors.on(&attr.meta, format_args!("`#[{name}]` takes no arguments: write `#[{name}]`"));
+            errors.on(
+                &attr.meta,
+                format_args!("`#[{name}]` takes no arguments: write `#[{name}]`"),
+            );
         }
         if !spans.is_empty() {
             errors.on(attr, format_args!("duplicate `#[{name}]` on one state"));

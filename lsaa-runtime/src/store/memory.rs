@@ -170,15 +170,14 @@ impl EventStore for MemoryStore {
         position: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         let mut inner = self.lock();
-        let result = match inner.tags.get(tag) {
-            Some(&existing) => Err(StoreError::TagExists {
+        let result = if let Some(&existing) = inner.tags.get(tag) {
+            Err(StoreError::TagExists {
                 tag: tag.to_owned(),
                 position: existing,
-            }),
-            None => {
-                inner.tags.insert(tag.to_owned(), position);
-                Ok(())
-            }
+            })
+        } else {
+            inner.tags.insert(tag.to_owned(), position);
+            Ok(())
         };
         std::future::ready(result)
     }

@@ -1,0 +1,31 @@
+// The user misspelt the impl block's only option `vis` as `visibility`.
+use lsaa::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opened;
+
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shut;
+
+#[aggregate(events(Opened, Shut))]
+pub enum Door {
+    #[initial]
+    #[on(Opened => Open)]
+    Closed,
+    #[on(Shut => Closed)]
+    Open,
+}
+
+#[aggregate(visibility = pub(crate))]
+impl Door {
+    fn open(_: Closed, _: &Opened) -> Open {
+        Open
+    }
+
+    fn shut(_: Open, _: &Shut) -> Closed {
+        Closed
+    }
+}
+
+fn main() {}

@@ -1,0 +1,27 @@
+// The user declared the arrow `Closed --Opened--> Open` but wrote no evolve function for it.
+use lsaa::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opened;
+
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shut;
+
+#[aggregate(events(Opened, Shut))]
+pub enum Door {
+    #[initial]
+    #[on(Opened => Open)]
+    Closed,
+    #[on(Shut => Closed)]
+    Open,
+}
+
+#[aggregate]
+impl Door {
+    fn shut(_: Open, _: &Shut) -> Closed {
+        Closed
+    }
+}
+
+fn main() {}

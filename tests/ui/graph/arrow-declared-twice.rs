@@ -1,0 +1,32 @@
+// The user declared the same arrow twice, once on the variant and once on the enum.
+use lsaa::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opened;
+
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shut;
+
+#[aggregate(events(Opened, Shut))]
+#[on(Open: Shut => Closed)]
+pub enum Door {
+    #[initial]
+    #[on(Opened => Open)]
+    Closed,
+    #[on(Shut => Closed)]
+    Open,
+}
+
+#[aggregate]
+impl Door {
+    fn open(_: Closed, _: &Opened) -> Open {
+        Open
+    }
+
+    fn shut(_: Open, _: &Shut) -> Closed {
+        Closed
+    }
+}
+
+fn main() {}

@@ -1,0 +1,31 @@
+// The user used an event in an arrow that exists as a type but is missing from `events(...)`.
+use lsaa::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opened;
+
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shut;
+
+#[aggregate(events(Opened))]
+pub enum Door {
+    #[initial]
+    #[on(Opened => Open)]
+    Closed,
+    #[on(Shut => Closed)]
+    Open,
+}
+
+#[aggregate]
+impl Door {
+    fn open(_: Closed, _: &Opened) -> Open {
+        Open
+    }
+
+    fn shut(_: Open, _: &Shut) -> Closed {
+        Closed
+    }
+}
+
+fn main() {}

@@ -1,0 +1,38 @@
+// A state kept only for old histories is unreachable on purpose, but the user did not write `allow(unreachable)`.
+use lsaa::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opened;
+
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shut;
+
+#[aggregate(events(Opened, Shut))]
+pub enum Door {
+    #[initial]
+    #[on(Opened => Open)]
+    Closed,
+    #[on(Shut => Closed)]
+    Open,
+    /// Retired: new doors can no longer be locked, but old histories still replay.
+    #[on(Opened => Open)]
+    LegacyLocked,
+}
+
+#[aggregate]
+impl Door {
+    fn open(_: Closed, _: &Opened) -> Open {
+        Open
+    }
+
+    fn shut(_: Open, _: &Shut) -> Closed {
+        Closed
+    }
+
+    fn unlock_legacy(_: LegacyLocked, _: &Opened) -> Open {
+        Open
+    }
+}
+
+fn main() {}

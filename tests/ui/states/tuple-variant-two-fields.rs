@@ -1,0 +1,31 @@
+// The user gave a state two types instead of one.
+use lsaa::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opened;
+
+#[derive(Event, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shut;
+
+#[aggregate(events(Opened, Shut))]
+pub enum Door {
+    #[initial]
+    #[on(Opened => Open)]
+    Closed,
+    #[on(Shut => Closed)]
+    Open(u8, bool),
+}
+
+#[aggregate]
+impl Door {
+    fn open(_: Closed, _: &Opened) -> Open {
+        Open
+    }
+
+    fn shut(_: Open, _: &Shut) -> Closed {
+        Closed
+    }
+}
+
+fn main() {}
