@@ -8,5 +8,7 @@ mod graph;
 mod harness;
 mod properties;
 mod replay;
+mod repository;
+mod store;
 mod turnstile;
 mod typestate;

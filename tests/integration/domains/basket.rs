@@ -138,7 +138,7 @@ impl std::error::Error for BasketError {}
 // State data.
 
 /// One line of a basket.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Line {
     /// The product's stock-keeping unit.
     pub(crate) sku: String,
@@ -157,7 +157,7 @@ impl Line {
 }
 
 /// A basket that holds (or has held) items and can still change.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct OpenBasket {
     /// The lines, in the order they were first added.
     pub(crate) lines: Vec<Line>,
@@ -202,7 +202,7 @@ impl OpenBasket {
 }
 
 /// A checked-out basket: what was bought and what it cost.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Order {
     /// The lines as they were at checkout.
     pub(crate) lines: Vec<Line>,
@@ -219,7 +219,7 @@ pub(crate) struct Order {
     error = BasketError
 )]
 #[on(Empty | Open: BasketAbandoned => Abandoned)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Basket {
     /// Nothing was ever put in.
     #[initial]

@@ -18,33 +18,33 @@ pub(crate) struct DoorClosed;
 pub(crate) struct Knocked;
 
 /// Open the door.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct OpenDoor;
 
 /// Close the door.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CloseDoor;
 
 /// Knock `times` times: one `Knocked` per knock.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Knock {
     /// How many knocks.
     pub(crate) times: u32,
 }
 
 /// Look through the peephole: succeeds or fails, never records anything.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Peek {
     /// Whether the light is on.
     pub(crate) light: bool,
 }
 
 /// Slam the door: a buggy handler that closes it twice.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Slam;
 
 /// Close the door, then fail, reporting how many events the emitter says it holds.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CountAndFail;
 
 /// Why the door refuses.
@@ -58,7 +58,7 @@ pub(crate) enum DoorError {
 
 /// A door.
 #[aggregate(events(DoorOpened, DoorClosed, Knocked), error = DoorError)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Door {
     /// Closed.
     #[initial]

@@ -17,14 +17,14 @@ pub(crate) struct CoinInserted {
 pub(crate) struct PassedThrough;
 
 /// Insert a coin.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct InsertCoin {
     /// The coin's value.
     pub(crate) cents: u32,
 }
 
 /// Push the arm.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Push;
 
 /// Why the turnstile refuses a command.
@@ -35,14 +35,14 @@ pub(crate) enum TurnstileError {
 }
 
 /// The locked arm, with the coins collected so far.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Locked {
     /// Cents collected since installation.
     pub(crate) collected: u32,
 }
 
 /// The unlocked arm.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Unlocked {
     /// Cents collected since installation.
     pub(crate) collected: u32,
@@ -50,7 +50,7 @@ pub(crate) struct Unlocked {
 
 /// A coin-operated turnstile.
 #[aggregate(events(CoinInserted, PassedThrough), error = TurnstileError)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Turnstile {
     /// Waiting for a coin.
     #[initial]
