@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 /// The stream of one aggregate instance: its type (`Invoice`) and its id (`2026-0042`).
 ///
-/// Both parts are stored verbatim; any string is allowed, quotes and unicode included.
+/// Both parts are stored verbatim: any string without NUL characters, quotes, unicode and SQL
+/// fragments included.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct StreamId {
     /// The aggregate type (its `Aggregate::NAME` when created through a repository).
@@ -20,7 +21,7 @@ pub struct StreamId {
 }
 
 impl StreamId {
-    /// The stream of instance `id` of aggregate type `category`.
+    /// The stream of instance `id` of aggregate type `category`. Neither may contain NUL.
     pub fn new(category: impl Into<String>, id: impl Into<String>) -> Self {
         Self {
             category: category.into(),
@@ -260,7 +261,7 @@ pub struct RecordedEvent {
     pub name: String,
     /// The payload's schema version as stored.
     pub schema_version: u32,
-    /// The payload as JSON text, as stored.
+    /// The payload as JSON text, exactly as appended.
     pub payload: String,
     /// The context it happened in.
     pub metadata: Metadata,

@@ -43,7 +43,7 @@ pub struct Loaded<A> {
     pub state: A,
     /// The version of the last event folded in (0: none).
     pub version: u64,
-    /// The global position of the last event folded in (0: none, or only a snapshot).
+    /// The global position of the last event the state includes (0: none).
     pub position: u64,
     /// The version of the snapshot the load started from, if any.
     pub from_snapshot: Option<u64>,
@@ -60,7 +60,8 @@ pub struct Executed<A: Aggregate> {
     pub events: Vec<A::Event>,
     /// The global position of each new event.
     pub positions: Vec<u64>,
-    /// The id given to this command; the events' causation (and, unless given, correlation) id.
+    /// The id given to this command: the events' causation and correlation ids unless the
+    /// metadata passed in had its own.
     pub command_id: Uuid,
     /// How many times the command was decided (more than 1 after concurrency conflicts).
     pub attempts: u32,
@@ -326,15 +327,33 @@ where
             Some(bound) => self.snapshot_start(&stream, bound).await?,
             None => None,
         };
-        let (state, version, from_snapshot) = match start {
-            Some((state, version)) => (state, version, Some(version)),
-            None => (A::initial(), 0, None),
-        };
-        let events = self
-            .store
-            .read_stream(&stream, range.from_version(version + 1))
-            .await?;
-        let (state, version, position) = self.fold(&stream, state, version, &events)?;
+        if let Some((state, snapshot_version)) = start {
+            // Read from the snapshot's own version: its event proves the stream reaches that
+            // far. A snapshot beyond the stream (say, of a stream since recreated) is not trusted.
+            let events = self
+                .store
+                .read_stream(&stream, range.from_version(snapshot_version))
+                .await?;
+            if let Some((first, tail)) = events.split_first()
+                && first.version == snapshot_version
+            {
+                let (state, version, position) =
+                    self.fold(&stream, state, snapshot_version, tail)?;
+                return Ok(Loaded {
+                    state,
+                    version,
+                    position: if tail.is_empty() {
+                        first.position
+                    } else {
+                        position
+                    },
+                    from_snapshot: Some(snapshot_version),
+                });
+            }
+        }
+        let events = self.store.read_stream(&stream, range).await?;
+        let (state, version, position) = self.fold(&stream, A::initial(), 0, &events)?;
+        let from_snapshot = None;
         Ok(Loaded {
             state,
             version,

@@ -1,11 +1,13 @@
 //! An in-memory event store, for unit tests and examples. Nothing survives the process.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{Appended, EventStore, ExpectedVersion, Snapshot, StoreError, StreamRange};
 use crate::clock::{self, Clock};
+use uuid::Uuid;
+
 use crate::envelope::{NewEvent, RecordedEvent, StreamId};
 
 /// An event store held in memory. Cheap to clone: clones share the same events.
@@ -21,6 +23,8 @@ struct Inner {
     events: Vec<RecordedEvent>,
     /// Indexes into `events` of each stream's events, in version order.
     streams: HashMap<StreamId, Vec<usize>>,
+    /// Every stored event id, to refuse duplicates as the SQL stores do.
+    ids: HashSet<Uuid>,
     tags: HashMap<String, u64>,
     snapshots: HashMap<StreamId, Vec<Snapshot>>,
 }
@@ -61,13 +65,10 @@ impl MemoryStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<Appended, StoreError> {
-        if events.is_empty() {
-            return Err(StoreError::EmptyBatch {
-                stream: stream.clone(),
-            });
-        }
+        super::check_batch(stream, &events)?;
         let mut inner = self.lock();
-        let current = inner.streams.get(stream).map_or(0, |s| s.len() as u64);
+        let indexes = inner.streams.get(stream);
+        let current = indexes.map_or(0, |s| s.len() as u64);
         if !expected.admits(current) {
             return Err(StoreError::Conflict {
                 stream: stream.clone(),
@@ -75,11 +76,22 @@ impl MemoryStore {
                 actual: current,
             });
         }
-        let recorded_at = self.clock.now();
+        if let Some(taken) = events.iter().find(|e| inner.ids.contains(&e.id)) {
+            return Err(StoreError::DuplicateEvent {
+                stream: stream.clone(),
+                id: taken.id,
+            });
+        }
+        // Recorded times never decrease within a stream, even if the clock steps back.
+        let last = indexes
+            .and_then(|s| s.last())
+            .map(|&i| inner.events[i].recorded_at);
+        let recorded_at = last.map_or(self.clock.now(), |last| self.clock.now().max(last));
         let mut positions = Vec::with_capacity(events.len());
         let mut indexes = Vec::with_capacity(events.len());
         for (offset, event) in (1..).zip(events) {
             let index = inner.events.len();
+            inner.ids.insert(event.id);
             let position = index as u64 + 1;
             inner.events.push(RecordedEvent {
                 id: event.id,

@@ -151,6 +151,23 @@ pub enum StoreError {
         /// The stream.
         stream: StreamId,
     },
+    /// The batch cannot be stored as it is; nothing was written.
+    #[error("cannot append to stream `{stream}`: {reason}")]
+    InvalidInput {
+        /// The stream.
+        stream: StreamId,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An event with this id is already stored (for example, a retried append whose first
+    /// attempt did commit); nothing of the batch was written.
+    #[error("event {id} is already stored; nothing of the batch for stream `{stream}` was written")]
+    DuplicateEvent {
+        /// The stream of the batch.
+        stream: StreamId,
+        /// The id that is already stored.
+        id: uuid::Uuid,
+    },
     /// A tag name is already in use.
     #[error("tag `{tag}` already marks position {position}; tags are immutable")]
     TagExists {
@@ -195,13 +212,62 @@ impl StoreError {
     }
 }
 
+/// Whether a stream id can be stored at all (PostgreSQL text cannot hold NUL). Reads of an
+/// unstorable stream find nothing; appends to it are refused.
+pub(crate) fn storable(stream: &StreamId) -> bool {
+    !stream.category.contains('\0') && !stream.id.contains('\0')
+}
+
+/// Checks what every store refuses before it writes anything: an empty batch, a stream id
+/// containing NUL (PostgreSQL text cannot hold it), a payload that is not JSON, and an event
+/// id repeated within the batch.
+pub(crate) fn check_batch(stream: &StreamId, events: &[NewEvent]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Err(StoreError::EmptyBatch {
+            stream: stream.clone(),
+        });
+    }
+    let invalid = |reason: String| StoreError::InvalidInput {
+        stream: stream.clone(),
+        reason,
+    };
+    if !storable(stream) {
+        return Err(invalid(
+            "stream ids cannot contain NUL characters".to_owned(),
+        ));
+    }
+    for (index, event) in events.iter().enumerate() {
+        if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&event.payload) {
+            return Err(invalid(format!(
+                "the payload of event #{} (`{}`) is not JSON: {error}",
+                index + 1,
+                event.name
+            )));
+        }
+        if events[..index].iter().any(|other| other.id == event.id) {
+            return Err(StoreError::DuplicateEvent {
+                stream: stream.clone(),
+                id: event.id,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// An event store.
 ///
 /// Every implementation guarantees: a batch is appended atomically (all events or none);
 /// versions within a stream are gap-free from 1; positions increase across the store in
 /// commit order, so a reader following [`read_all`](EventStore::read_all) from its last
-/// position never skips an event that commits later; and `append` returns only once the
-/// batch is durable.
+/// position never skips an event that commits later; recorded times never decrease within a
+/// stream (a clock that steps back is clamped to the stream's last time), so reads up to an
+/// instant return a prefix of the stream; event ids are unique across the store
+/// ([`StoreError::DuplicateEvent`]); payloads come back as the exact JSON text appended; and
+/// `append` returns only once the batch is durable.
+///
+/// Cancelling an `append` (dropping its future) does not cancel the write: the batch may
+/// still commit. Retry with the same event ids and a [`StoreError::DuplicateEvent`] tells
+/// that it did.
 pub trait EventStore: Send + Sync {
     /// Appends `events` to `stream` if its version satisfies `expected`.
     fn append(

@@ -32,9 +32,8 @@
 //!
 //! Times are stored as `bigint` microseconds since the Unix epoch, exactly the range and
 //! precision of [`Timestamp`] (a `timestamptz` cannot hold all of it, and its text form
-//! depends on the session's time zone). Payloads and metadata are `jsonb`, so they can be
-//! queried and indexed; they are read back as text, which PostgreSQL normalizes (key order,
-//! whitespace, duplicate keys): the same JSON value, not always the same bytes.
+//! depends on the session's time zone). Payloads and metadata are `json`: validated, and read
+//! back as exactly the text appended (a query can cast them to `jsonb`).
 
 use std::fmt;
 use std::future::Future;
@@ -219,11 +218,7 @@ impl PostgresStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<Appended, StoreError> {
-        if events.is_empty() {
-            return Err(StoreError::EmptyBatch {
-                stream: stream.clone(),
-            });
-        }
+        super::check_batch(stream, &events)?;
         // NULL admits any version; 0 is "no stream".
         let expected_param: Option<i64> = match expected {
             ExpectedVersion::Any => None,
@@ -271,6 +266,16 @@ impl PostgresStore {
             // written around it; it is still the same conflict for the caller.
             Err(StoreError::Backend(error)) if is_stream_version_violation(&*error) => {
                 return Err(self.conflict(stream, expected).await);
+            }
+            Err(StoreError::Backend(error)) if is_event_id_violation(&*error) => {
+                // Which id: the server names it in the violation's detail.
+                let taken = duplicate_id(&*error)
+                    .or_else(|| ids.first().copied())
+                    .unwrap_or_default();
+                return Err(StoreError::DuplicateEvent {
+                    stream: stream.clone(),
+                    id: taken,
+                });
             }
             Err(error) => return Err(error),
         };
@@ -321,6 +326,9 @@ impl PostgresStore {
         let Ok(from_version) = i64::try_from(range.from_version) else {
             return Ok(Vec::new());
         };
+        if !super::storable(stream) {
+            return Ok(Vec::new());
+        }
         // Absent bounds become the largest bigint, so one prepared statement serves every range.
         let to_version = range.to_version.map_or(i64::MAX, saturate);
         let until = range.until.map_or(i64::MAX, Timestamp::as_micros);
@@ -361,6 +369,9 @@ impl PostgresStore {
     }
 
     async fn stream_version_now(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        if !super::storable(stream) {
+            return Ok(0);
+        }
         let rows = self
             .query(
                 "stream_version",
@@ -431,6 +442,12 @@ impl PostgresStore {
     }
 
     async fn save_snapshot_now(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        if !super::storable(&snapshot.stream) {
+            return Err(StoreError::InvalidInput {
+                stream: snapshot.stream,
+                reason: "stream ids cannot contain NUL characters".to_owned(),
+            });
+        }
         let version = to_i64(snapshot.version, "snapshot version")?;
         self.query(
             "save_snapshot",
@@ -453,6 +470,9 @@ impl PostgresStore {
         stream: &StreamId,
         max_version: u64,
     ) -> Result<Option<Snapshot>, StoreError> {
+        if !super::storable(stream) {
+            return Ok(None);
+        }
         let rows = self
             .query(
                 "load_snapshot",
@@ -663,8 +683,10 @@ CREATE TABLE {s}.events (
     name            text   NOT NULL,
     -- bigint so that every u32 fits.
     schema_version  bigint NOT NULL CHECK (schema_version BETWEEN 0 AND 4294967295),
-    payload         jsonb  NOT NULL,
-    metadata        jsonb  NOT NULL,
+    -- json, not jsonb: kept as the exact text appended (jsonb would reorder keys and refuse
+    -- the escaped NUL serde_json writes for '\0'); queries can still cast to jsonb.
+    payload         json   NOT NULL,
+    metadata        json   NOT NULL,
     CONSTRAINT events_pkey PRIMARY KEY (position),
     CONSTRAINT events_event_id_unique UNIQUE (event_id),
     -- The concurrency guard: two writers can never both take version n of one stream.
@@ -765,7 +787,7 @@ BEGIN
     INSERT INTO {s}.events (position, event_id, stream_category, stream_id, version,
                             recorded_at, name, schema_version, payload, metadata)
     SELECT first_position + b.ord - 1, b.id, p_category, p_stream_id, v_current + b.ord,
-           recorded_at, b.name, b.schema_version, b.payload::jsonb, b.metadata::jsonb
+           recorded_at, b.name, b.schema_version, b.payload::json, b.metadata::json
       FROM unnest(p_ids, p_names, p_schema_versions, p_payloads, p_metadata)
            WITH ORDINALITY AS b(id, name, schema_version, payload, metadata, ord);
 
@@ -1042,6 +1064,28 @@ fn error_chain(error: &tokio_postgres::Error) -> String {
 }
 
 /// Whether `error` is a unique violation of the (stream, version) guard.
+fn is_event_id_violation(error: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    error
+        .downcast_ref::<PgError>()
+        .and_then(|pg| pg.source.as_db_error())
+        .is_some_and(|db| {
+            *db.code() == SqlState::UNIQUE_VIOLATION
+                && db.constraint() == Some("events_event_id_unique")
+        })
+}
+
+/// The id in a unique violation's detail: `Key (event_id)=(<uuid>) already exists.`
+fn duplicate_id(error: &(dyn std::error::Error + Send + Sync + 'static)) -> Option<Uuid> {
+    let detail = error
+        .downcast_ref::<PgError>()?
+        .source
+        .as_db_error()?
+        .detail()?;
+    let start = detail.find(")=(")? + 3;
+    let end = start + detail[start..].find(')')?;
+    Uuid::parse_str(&detail[start..end]).ok()
+}
+
 fn is_stream_version_violation(error: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
     error
         .downcast_ref::<PgError>()
@@ -1644,11 +1688,8 @@ mod tests {
             .append(&stream, ExpectedVersion::Any, events)
             .await
             .unwrap_err();
-        assert!(matches!(error, StoreError::Backend(_)), "{error}");
-        assert!(
-            error.to_string().contains("json"),
-            "the server's reason is kept: {error}"
-        );
+        assert!(matches!(error, StoreError::InvalidInput { .. }), "{error}");
+        assert!(error.to_string().contains("not JSON"), "{error}");
         assert_eq!(store.stream_version(&stream).await.unwrap(), 0);
         // PostgreSQL text cannot hold NUL.
         let nul = StreamId::new("Basket", "nul\0id");
@@ -1656,18 +1697,22 @@ mod tests {
             .append(&nul, ExpectedVersion::Any, batch(1, "x"))
             .await
             .unwrap_err();
-        assert!(matches!(error, StoreError::Backend(_)), "{error}");
+        assert!(matches!(error, StoreError::InvalidInput { .. }), "{error}");
         // A reused event id is refused.
         let twice = event("Once", "{}");
         store
             .append(&stream, ExpectedVersion::Any, vec![twice.clone()])
             .await
             .unwrap();
+        let id = twice.id;
         let error = store
             .append(&stream, ExpectedVersion::Any, vec![twice])
             .await
             .unwrap_err();
-        assert!(matches!(error, StoreError::Backend(_)), "{error}");
+        assert!(
+            matches!(error, StoreError::DuplicateEvent { id: taken, .. } if taken == id),
+            "{error}"
+        );
         assert_eq!(store.stream_version(&stream).await.unwrap(), 1);
         // The store still works.
         store

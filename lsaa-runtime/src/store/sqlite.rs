@@ -104,6 +104,8 @@ macro_rules! select_events {
 /// A few of the tables a database holds, SQLite's own (`sqlite_sequence`, ...) left out.
 const SQL_USER_TABLES: &str = r"SELECT name FROM sqlite_schema
      WHERE name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name LIMIT 4";
+const SQL_STREAM_HEAD: &str = "SELECT version, recorded_at FROM events \
+     WHERE stream_category = ?1 AND stream_id = ?2 ORDER BY version DESC LIMIT 1";
 const SQL_STREAM_VERSION: &str =
     "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_category = ?1 AND stream_id = ?2";
 const SQL_INSERT_EVENT: &str = "INSERT INTO events (event_id, stream_category, stream_id, \
@@ -426,7 +428,7 @@ fn append_now(
     let transaction = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .doing(appending)?;
-    let current = stream_version_now(&transaction, stream)?;
+    let (current, last_recorded_at) = stream_head_now(&transaction, stream)?;
     if !expected.admits(current) {
         return Err(StoreError::Conflict {
             stream: stream.clone(),
@@ -434,8 +436,9 @@ fn append_now(
             actual: current,
         });
     }
-    // Taken under the write lock, so recorded times follow commit order as far as the clock does.
-    let recorded_at = clock.now();
+    // Taken under the write lock, so recorded times follow commit order as far as the clock
+    // does; and never earlier than the stream's last event, even if the clock steps back.
+    let recorded_at = last_recorded_at.map_or(clock.now(), |last| clock.now().max(last));
     let positions = insert_events(&transaction, stream, expected, current, recorded_at, events)?;
     transaction.commit().doing(appending)?;
     Ok(Appended {
@@ -509,11 +512,10 @@ fn insert_error(
         };
     }
     if unique && message.contains("events.event_id") {
-        return StoreError::backend(Message(format!(
-            "cannot append to stream `{stream}`: an event with id {} is already stored (event \
-             ids are unique; give each new event a fresh id)",
-            event.id
-        )));
+        return StoreError::DuplicateEvent {
+            stream: stream.clone(),
+            id: event.id,
+        };
     }
     StoreError::backend(Failed {
         doing: format!("appending to stream `{stream}`"),
@@ -566,6 +568,31 @@ fn save_snapshot_now(connection: &Connection, snapshot: &Snapshot) -> Result<(),
 
 // ---------------------------------------------------------------------------------------------
 // Reads
+
+/// The version and recorded time of the stream's last event (0 and `None` when it is empty).
+fn stream_head_now(
+    connection: &Connection,
+    stream: &StreamId,
+) -> Result<(u64, Option<Timestamp>), StoreError> {
+    let head: Option<(i64, i64)> = connection
+        .prepare_cached(SQL_STREAM_HEAD)
+        .and_then(|mut query| {
+            query
+                .query_row(params![stream.category, stream.id], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()
+        })
+        .doing(|| format!("reading the head of stream `{stream}`"))?;
+    let Some((version, recorded_at)) = head else {
+        return Ok((0, None));
+    };
+    let version = u64::try_from(version).map_err(|_| StoreError::Corrupt {
+        location: format!("stream `{stream}`"),
+        reason: format!("its last version is negative ({version})"),
+    })?;
+    Ok((version, Some(Timestamp::from_micros(recorded_at))))
+}
 
 fn stream_version_now(connection: &Connection, stream: &StreamId) -> Result<u64, StoreError> {
     let version: i64 = connection
@@ -810,11 +837,7 @@ impl EventStore for SqliteStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<Appended, StoreError> {
-        if events.is_empty() {
-            return Err(StoreError::EmptyBatch {
-                stream: stream.clone(),
-            });
-        }
+        super::check_batch(stream, &events)?;
         let stream = stream.clone();
         self.write(move |connection, clock| {
             append_now(connection, clock, &stream, expected, &events)

@@ -36,22 +36,6 @@ pub(crate) async fn open(clock: Option<ManualClock>) -> Option<Fixture<PostgresS
 
 /// Cases `PostgresStore` fails today, each a reported bug or contract question: they must
 /// keep failing until fixed (see `run_case`), and then be removed from this list.
-const KNOWN_DEVIATIONS: &[(&str, &str)] = &[
-    (
-        "payload_text_verbatim",
-        "payloads are stored as jsonb and come back normalized (`{\"a\":1}` reads `{\"a\": 1}`), \
-         while RecordedEvent::payload promises the text as stored",
-    ),
-    (
-        "payload_with_escaped_nul",
-        "jsonb refuses `\\u0000`, which serde_json writes for a NUL in any string field: such an \
-         event cannot be appended (Backend error, SQLSTATE 22P05)",
-    ),
-    (
-        "nul_in_ids",
-        "text columns refuse NUL, while StreamId allows any string: the append fails with a \
-         Backend error (SQLSTATE 22021)",
-    ),
-];
+const KNOWN_DEVIATIONS: &[(&str, &str)] = &[];
 
 conformance_suite!(open, KNOWN_DEVIATIONS);

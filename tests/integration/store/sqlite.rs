@@ -30,10 +30,6 @@ pub(crate) async fn open(clock: Option<ManualClock>) -> Option<Fixture<SqliteSto
 
 /// Cases this store fails today, each a reported bug or contract question: they must keep
 /// failing until fixed (see `run_case`), and then be removed from this list.
-pub(crate) const KNOWN_DEVIATIONS: &[(&str, &str)] = &[(
-    "recorded_times_never_go_back_in_a_stream",
-    "when the clock steps back, a stream's recorded times go backwards and `until` returns \
-     the stream with a hole (v1 and v3 without v2)",
-)];
+pub(crate) const KNOWN_DEVIATIONS: &[(&str, &str)] = &[];
 
 conformance_suite!(open, KNOWN_DEVIATIONS);
