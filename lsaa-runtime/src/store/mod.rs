@@ -176,6 +176,15 @@ pub enum StoreError {
         /// The position it marks.
         position: u64,
     },
+    /// The file or database is not an lsaa event store (another application's data, or not a
+    /// database at all); it was left untouched.
+    #[error("{location} is not an lsaa event store: {reason}; it was left untouched")]
+    NotAStore {
+        /// The file or database.
+        location: String,
+        /// What was found instead.
+        reason: String,
+    },
     /// A stored row cannot be read back.
     #[error("corrupt row in the store at {location}: {reason}")]
     Corrupt {

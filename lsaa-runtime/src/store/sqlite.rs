@@ -331,9 +331,9 @@ enum Found {
 
 /// Tells an empty database or an lsaa store (of a version this build knows) from anything else.
 fn inspect(connection: &Connection, path: &Path) -> Result<Found, StoreError> {
-    let not_a_store = |reason: String| StoreError::Corrupt {
+    let not_a_store = |reason: String| StoreError::NotAStore {
         location: format!("file {}", path.display()),
-        reason: format!("not an lsaa event store: {reason}"),
+        reason,
     };
     // The first read of the file: where SQLite finds out that it is not a database at all.
     let application_id: i32 = connection

@@ -231,21 +231,24 @@ async fn a_file_that_is_not_a_database_is_refused_untouched() {
         .collect();
     std::fs::write(db.path(), &bytes).unwrap();
     let error = SqliteStore::open(db.path()).await.unwrap_err();
-    let StoreError::Corrupt { location, reason } = &error else {
-        panic!("expected Corrupt, got {error:?}");
+    let StoreError::NotAStore { location, reason } = &error else {
+        panic!("expected NotAStore, got {error:?}");
     };
     assert!(
         location.contains(&*db.path().to_string_lossy()),
         "{location}"
     );
-    assert!(reason.contains("not an lsaa event store"), "{reason}");
+    assert!(
+        error.to_string().contains("not an lsaa event store"),
+        "{error}"
+    );
     assert!(reason.contains("not a database"), "{reason}");
     assert_eq!(std::fs::read(db.path()).unwrap(), bytes, "left untouched");
 
     // A short text file too.
     std::fs::write(db.path(), "name,total\nalice,3\n").unwrap();
     let error = SqliteStore::open(db.path()).await.unwrap_err();
-    assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+    assert!(matches!(error, StoreError::NotAStore { .. }), "{error:?}");
 }
 
 #[tokio::test]
@@ -258,8 +261,8 @@ async fn another_applications_database_is_refused_untouched() {
         )
         .unwrap();
     let error = SqliteStore::open(db.path()).await.unwrap_err();
-    let StoreError::Corrupt { reason, .. } = &error else {
-        panic!("expected Corrupt, got {error:?}");
+    let StoreError::NotAStore { reason, .. } = &error else {
+        panic!("expected NotAStore, got {error:?}");
     };
     assert!(reason.contains("`customers`"), "{reason}");
     let raw = db.raw();
@@ -276,7 +279,7 @@ async fn another_applications_database_is_refused_untouched() {
     let other = TempDb::new("foreign-version");
     other.raw().pragma_update(None, "user_version", 7).unwrap();
     let error = SqliteStore::open(other.path()).await.unwrap_err();
-    assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+    assert!(matches!(error, StoreError::NotAStore { .. }), "{error:?}");
 }
 
 #[tokio::test]
