@@ -2,7 +2,7 @@
 # A throwaway PostgreSQL server for lsaa's tests and CI: private port, private socket
 # directory, data in a temporary directory, fsync on (the crash tests rely on durability).
 #
-#   eval "$(bash scripts/pg-test-server.sh start)"   # exports LSAA_TEST_POSTGRES_URL
+#   eval "$(bash scripts/pg-test-server.sh start)" && export LSAA_TEST_POSTGRES_URL
 #   cargo test --workspace --all-features
 #   bash scripts/pg-test-server.sh stop
 #

@@ -221,6 +221,14 @@ impl StoreError {
     }
 }
 
+/// Parses stored metadata; most events carry none, and `{}` needs no parser.
+pub(crate) fn decode_metadata(text: &str) -> Result<crate::envelope::Metadata, serde_json::Error> {
+    if text == "{}" {
+        return Ok(crate::envelope::Metadata::default());
+    }
+    serde_json::from_str(text)
+}
+
 /// Whether a stream id can be stored at all (PostgreSQL text cannot hold NUL). Reads of an
 /// unstorable stream find nothing; appends to it are refused.
 pub(crate) fn storable(stream: &StreamId) -> bool {
@@ -245,6 +253,7 @@ pub(crate) fn check_batch(stream: &StreamId, events: &[NewEvent]) -> Result<(), 
             "stream ids cannot contain NUL characters".to_owned(),
         ));
     }
+    let mut ids = std::collections::HashSet::with_capacity(events.len());
     for (index, event) in events.iter().enumerate() {
         if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(&event.payload) {
             return Err(invalid(format!(
@@ -253,7 +262,7 @@ pub(crate) fn check_batch(stream: &StreamId, events: &[NewEvent]) -> Result<(), 
                 event.name
             )));
         }
-        if events[..index].iter().any(|other| other.id == event.id) {
+        if !ids.insert(event.id) {
             return Err(StoreError::DuplicateEvent {
                 stream: stream.clone(),
                 id: event.id,

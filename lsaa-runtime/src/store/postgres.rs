@@ -942,7 +942,7 @@ fn decode_event(row: &Row) -> Result<RecordedEvent, StoreError> {
     let schema_version: i64 = get(row, 7, &location)?;
     let metadata: String = get(row, 9, &location)?;
     let metadata: Metadata =
-        serde_json::from_str(&metadata).map_err(|error| StoreError::Corrupt {
+        super::decode_metadata(&metadata).map_err(|error| StoreError::Corrupt {
             location: location(),
             reason: format!("metadata does not decode: {error}"),
         })?;

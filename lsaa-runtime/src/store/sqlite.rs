@@ -758,8 +758,13 @@ fn decode_event(row: &Row<'_>) -> Result<RecordedEvent, StoreError> {
         .ok()
         .filter(|&v| v >= 1)
         .ok_or_else(|| corrupt("the version is not positive".to_owned()))?;
-    let event_id: String = row.get(1).map_err(|e| unreadable("event id", e))?;
-    let id = Uuid::parse_str(&event_id)
+    // Borrowed text where the value is parsed anyway: no allocation per row.
+    let event_id = row
+        .get_ref(1)
+        .map_err(|e| unreadable("event id", e))?
+        .as_str()
+        .map_err(|e| corrupt(format!("unreadable event id: {e}")))?;
+    let id = Uuid::parse_str(event_id)
         .map_err(|e| corrupt(format!("event id `{event_id}` is not a UUID: {e}")))?;
     let recorded_at: i64 = row.get(5).map_err(|e| unreadable("recording time", e))?;
     let name: String = row.get(6).map_err(|e| unreadable("event name", e))?;
@@ -767,8 +772,12 @@ fn decode_event(row: &Row<'_>) -> Result<RecordedEvent, StoreError> {
     let schema_version = u32::try_from(schema_version)
         .map_err(|_| corrupt(format!("schema version {schema_version} is out of range")))?;
     let payload: String = row.get(8).map_err(|e| unreadable("payload", e))?;
-    let metadata: String = row.get(9).map_err(|e| unreadable("metadata", e))?;
-    let metadata: Metadata = serde_json::from_str(&metadata)
+    let metadata = row
+        .get_ref(9)
+        .map_err(|e| unreadable("metadata", e))?
+        .as_str()
+        .map_err(|e| corrupt(format!("unreadable metadata: {e}")))?;
+    let metadata = super::decode_metadata(metadata)
         .map_err(|e| corrupt(format!("metadata is not valid metadata JSON: {e}")))?;
     Ok(RecordedEvent {
         id,
