@@ -222,6 +222,7 @@ impl StoreError {
 }
 
 /// Parses stored metadata; most events carry none, and `{}` needs no parser.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn decode_metadata(text: &str) -> Result<crate::envelope::Metadata, serde_json::Error> {
     if text == "{}" {
         return Ok(crate::envelope::Metadata::default());

@@ -35,7 +35,7 @@ use uuid::Uuid;
 
 use super::{Appended, EventStore, ExpectedVersion, Snapshot, StoreError, StreamRange};
 use crate::clock::{self, Clock};
-use crate::envelope::{Metadata, NewEvent, RecordedEvent, StreamId, Timestamp};
+use crate::envelope::{NewEvent, RecordedEvent, StreamId, Timestamp};
 
 /// `PRAGMA application_id` of an lsaa store: "lsaa" in ASCII. It tells our files from other
 /// SQLite databases, which may use `user_version` for their own purposes.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::clock::ManualClock;
+use crate::envelope::Metadata;
 use crate::store::memory::MemoryStore;
 
 /// A database path in the temp directory, removed (with its WAL files) when dropped.
