@@ -548,6 +548,69 @@ pub(crate) async fn load_as_of_tag<S: EventStore + 'static>(store: Arc<S>) {
 // ---------------------------------------------------------------------------------------------
 // Conflicts.
 
+/// The `EventStore` methods a test wrapper passes straight to `self.inner`: every one but
+/// `append`, which the wrappers below intercept.
+macro_rules! delegate_all_but_append {
+    () => {
+        fn read_stream(
+            &self,
+            stream: &StreamId,
+            range: StreamRange,
+        ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
+            self.inner.read_stream(stream, range)
+        }
+
+        fn read_all(
+            &self,
+            after: u64,
+            limit: usize,
+        ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
+            self.inner.read_all(after, limit)
+        }
+
+        fn stream_version(
+            &self,
+            stream: &StreamId,
+        ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+            self.inner.stream_version(stream)
+        }
+
+        fn head_position(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
+            self.inner.head_position()
+        }
+
+        fn create_tag(
+            &self,
+            tag: &str,
+            position: u64,
+        ) -> impl Future<Output = Result<(), StoreError>> + Send {
+            self.inner.create_tag(tag, position)
+        }
+
+        fn tag_position(
+            &self,
+            tag: &str,
+        ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+            self.inner.tag_position(tag)
+        }
+
+        fn save_snapshot(
+            &self,
+            snapshot: Snapshot,
+        ) -> impl Future<Output = Result<(), StoreError>> + Send {
+            self.inner.save_snapshot(snapshot)
+        }
+
+        fn load_snapshot(
+            &self,
+            stream: &StreamId,
+            max_version: u64,
+        ) -> impl Future<Output = Result<Option<Snapshot>, StoreError>> + Send {
+            self.inner.load_snapshot(stream, max_version)
+        }
+    };
+}
+
 /// A store that, before each of the next `interferences` appends, appends `interloper` to the
 /// same stream itself, so that the caller's expected version is stale.
 struct Interfering<S> {
@@ -575,62 +638,7 @@ impl<S: EventStore> EventStore for Interfering<S> {
         self.inner.append(stream, expected, events).await
     }
 
-    fn read_stream(
-        &self,
-        stream: &StreamId,
-        range: StreamRange,
-    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
-        self.inner.read_stream(stream, range)
-    }
-
-    fn read_all(
-        &self,
-        after: u64,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
-        self.inner.read_all(after, limit)
-    }
-
-    fn stream_version(
-        &self,
-        stream: &StreamId,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        self.inner.stream_version(stream)
-    }
-
-    fn head_position(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        self.inner.head_position()
-    }
-
-    fn create_tag(
-        &self,
-        tag: &str,
-        position: u64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        self.inner.create_tag(tag, position)
-    }
-
-    fn tag_position(
-        &self,
-        tag: &str,
-    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
-        self.inner.tag_position(tag)
-    }
-
-    fn save_snapshot(
-        &self,
-        snapshot: Snapshot,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        self.inner.save_snapshot(snapshot)
-    }
-
-    fn load_snapshot(
-        &self,
-        stream: &StreamId,
-        max_version: u64,
-    ) -> impl Future<Output = Result<Option<Snapshot>, StoreError>> + Send {
-        self.inner.load_snapshot(stream, max_version)
-    }
+    delegate_all_but_append!();
 }
 
 /// Someone else's knock, legal while the door is closed (and leaving it closed).
@@ -740,62 +748,7 @@ impl<S: EventStore> EventStore for Rendezvous<S> {
         self.inner.append(stream, expected, events).await
     }
 
-    fn read_stream(
-        &self,
-        stream: &StreamId,
-        range: StreamRange,
-    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
-        self.inner.read_stream(stream, range)
-    }
-
-    fn read_all(
-        &self,
-        after: u64,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
-        self.inner.read_all(after, limit)
-    }
-
-    fn stream_version(
-        &self,
-        stream: &StreamId,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        self.inner.stream_version(stream)
-    }
-
-    fn head_position(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        self.inner.head_position()
-    }
-
-    fn create_tag(
-        &self,
-        tag: &str,
-        position: u64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        self.inner.create_tag(tag, position)
-    }
-
-    fn tag_position(
-        &self,
-        tag: &str,
-    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
-        self.inner.tag_position(tag)
-    }
-
-    fn save_snapshot(
-        &self,
-        snapshot: Snapshot,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        self.inner.save_snapshot(snapshot)
-    }
-
-    fn load_snapshot(
-        &self,
-        stream: &StreamId,
-        max_version: u64,
-    ) -> impl Future<Output = Result<Option<Snapshot>, StoreError>> + Send {
-        self.inner.load_snapshot(stream, max_version)
-    }
+    delegate_all_but_append!();
 }
 
 pub(crate) async fn two_racing_repositories_both_succeed<S: EventStore + 'static>(store: Arc<S>) {

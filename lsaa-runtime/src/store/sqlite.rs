@@ -106,8 +106,6 @@ const SQL_USER_TABLES: &str = r"SELECT name FROM sqlite_schema
      WHERE name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name LIMIT 4";
 const SQL_STREAM_HEAD: &str = "SELECT version, recorded_at FROM events \
      WHERE stream_category = ?1 AND stream_id = ?2 ORDER BY version DESC LIMIT 1";
-const SQL_STREAM_VERSION: &str =
-    "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_category = ?1 AND stream_id = ?2";
 const SQL_INSERT_EVENT: &str = "INSERT INTO events (event_id, stream_category, stream_id, \
      version, recorded_at, name, schema_version, payload, metadata) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -595,16 +593,7 @@ fn stream_head_now(
 }
 
 fn stream_version_now(connection: &Connection, stream: &StreamId) -> Result<u64, StoreError> {
-    let version: i64 = connection
-        .prepare_cached(SQL_STREAM_VERSION)
-        .and_then(|mut query| {
-            query.query_row(params![stream.category, stream.id], |row| row.get(0))
-        })
-        .doing(|| format!("reading the version of stream `{stream}`"))?;
-    u64::try_from(version).map_err(|_| StoreError::Corrupt {
-        location: format!("stream `{stream}`"),
-        reason: format!("its highest version is negative ({version})"),
-    })
+    stream_head_now(connection, stream).map(|(version, _)| version)
 }
 
 fn read_stream_now(
